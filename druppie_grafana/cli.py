@@ -1,0 +1,59 @@
+"""The command line: parse arguments, call the verb's module, turn errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from .errors import DruppieError
+
+# verb -> module under druppie_grafana.commands. The first is the default verb.
+VERBS = {
+    "build": "build",
+}
+DEFAULT_VERB = "build"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors; keep that, with a hint
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(run with --help for the verbs and options)\n")
+
+
+def make_parser(default_root: Path) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env", "-e", help="environment from environments.yaml (default: its `default`)")
+    common.add_argument("--root", type=Path, default=default_root,
+                        help="project folder holding environments.yaml, datasources/ and dashboards/")
+    parser = _Parser(prog="provision.py", parents=[common],
+                     description="Grafana provisioning as code for Druppie's traceability stack.")
+    sub = parser.add_subparsers(dest="verb", parser_class=_Parser)
+    for verb, module_name in VERBS.items():
+        module = importlib.import_module(f".commands.{module_name}", __package__)
+        verb_parser = sub.add_parser(verb, parents=[common], help=module.HELP, description=module.HELP)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser(default_root or Path.cwd())
+    if not any(a in VERBS for a in argv) and not any(a in ("-h", "--help") for a in argv):
+        argv = [DEFAULT_VERB] + argv
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    try:
+        return args._module.run(args)
+    except DruppieError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""The correlation contract: every name that links a log line, a span and a metric.
+
+Datasources, dashboards, checks, the Kubernetes values and the agents' logging helper all read
+these names from here, so changing one field here changes every consumer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+LOG_FORMATS = ("json", "logfmt")
+METRICS_NAMINGS = ("tempo", "otel-collector")
+
+# Characters that must be escaped to be literal inside a JavaScript (and Python) regex.
+_REGEX_SPECIAL = re.compile(r"([.*+?^${}()|\[\]\\/-])")
+
+
+def js_regex_escape(text: str) -> str:
+    """Escape text so it is a literal in both JavaScript and Python regex syntax."""
+    return _REGEX_SPECIAL.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class SpanMetricNames:
+    """Metric and label names of span metrics and service graphs, as one producer writes them."""
+
+    calls_total: str
+    latency_bucket: str
+    latency_count: str
+    latency_sum: str
+    latency_unit_seconds: float  # multiply a latency value by this to get seconds
+    service_label: str
+    span_name_label: str
+    span_kind_label: str
+    status_code_label: str
+    status_error_value: str
+    graph_request_total: str
+    graph_request_failed_total: str
+    graph_server_seconds_bucket: str
+    graph_client_label: str
+    graph_server_label: str
+    exemplar_label: str
+
+
+TEMPO_METRICS = SpanMetricNames(
+    calls_total="traces_spanmetrics_calls_total",
+    latency_bucket="traces_spanmetrics_latency_bucket",
+    latency_count="traces_spanmetrics_latency_count",
+    latency_sum="traces_spanmetrics_latency_sum",
+    latency_unit_seconds=1.0,
+    service_label="service",
+    span_name_label="span_name",
+    span_kind_label="span_kind",
+    status_code_label="status_code",
+    status_error_value="STATUS_CODE_ERROR",
+    graph_request_total="traces_service_graph_request_total",
+    graph_request_failed_total="traces_service_graph_request_failed_total",
+    graph_server_seconds_bucket="traces_service_graph_request_server_seconds_bucket",
+    graph_client_label="client",
+    graph_server_label="server",
+    exemplar_label="traceID",
+)
+
+# OpenTelemetry Collector `spanmetrics` + `servicegraph` connectors (namespace traces.span.metrics,
+# histogram unit milliseconds, exported through the Prometheus exporter with unit suffixes).
+OTEL_COLLECTOR_METRICS = SpanMetricNames(
+    calls_total="traces_span_metrics_calls_total",
+    latency_bucket="traces_span_metrics_duration_milliseconds_bucket",
+    latency_count="traces_span_metrics_duration_milliseconds_count",
+    latency_sum="traces_span_metrics_duration_milliseconds_sum",
+    latency_unit_seconds=0.001,
+    service_label="service_name",
+    span_name_label="span_name",
+    span_kind_label="span_kind",
+    status_code_label="status_code",
+    status_error_value="STATUS_CODE_ERROR",
+    graph_request_total="traces_service_graph_request_total",
+    graph_request_failed_total="traces_service_graph_request_failed_total",
+    graph_server_seconds_bucket="traces_service_graph_request_server_seconds_bucket",
+    graph_client_label="client",
+    graph_server_label="server",
+    exemplar_label="trace_id",
+)
+
+_METRICS_BY_NAMING = {"tempo": TEMPO_METRICS, "otel-collector": OTEL_COLLECTOR_METRICS}
+
+
+def _pairs(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in mapping.items())
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Names shared by logs, traces and metrics. Override any field in environments.yaml `contract:`."""
+
+    # How agents write a log line: one JSON object per line, or logfmt key=value pairs.
+    log_format: str = "json"
+    # Field of a log line that holds the trace id, e.g. {"traceID":"abc-123", ...}.
+    trace_id_field: str = "traceID"
+    span_id_field: str = "spanID"
+    # Some SDK renderers prefix ids with 0x; the derived field strips it when this is set.
+    trace_id_prefix: str = ""
+    level_field: str = "level"
+    message_field: str = "msg"
+    logger_field: str = "logger"
+    # Structured-metadata key that Loki's OTLP ingestion stores the trace id under.
+    structured_metadata_trace_key: str = "trace_id"
+    # OpenTelemetry resource attribute -> Loki stream label (Loki's OTLP ingestion defaults).
+    resource_labels: tuple[tuple[str, str], ...] = (
+        ("service.name", "service_name"),
+        ("service.namespace", "service_namespace"),
+        ("deployment.environment", "deployment_environment"),
+        ("k8s.namespace.name", "k8s_namespace_name"),
+    )
+    # Span attributes the seed audits -> the label `| json` gives them in a log line.
+    audit_attributes: tuple[tuple[str, str], ...] = (
+        ("user.id", "user_id"),
+        ("question.category", "question_category"),
+    )
+    plan_event_name: str = "Plan Created"
+    plan_steps_attribute: str = "plan.steps"
+    # Span attribute naming the agent (OpenTelemetry gen_ai semantic conventions).
+    agent_attribute: str = "gen_ai.agent.name"
+    llm_system_attribute: str = "gen_ai.system"
+    # Span names that count as LLM calls when gen_ai.* attributes are missing.
+    llm_span_name_regex: str = "(chat|text_completion|generate_content|llm)( .*)?"
+    db_system_attribute: str = "db.system"
+    auth_span_name_regex: str = "(iam|auth).*"
+    # Which producer names span metrics: Tempo's metrics-generator or the OTel Collector connectors.
+    metrics_naming: str = "tempo"
+    # Override the exemplar label; empty means the producer's default (traceID / trace_id).
+    exemplar_label_override: str = ""
+
+    # ---- derived names -------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> SpanMetricNames:
+        return _METRICS_BY_NAMING[self.metrics_naming]
+
+    @property
+    def exemplar_label(self) -> str:
+        return self.exemplar_label_override or self.metrics.exemplar_label
+
+    @property
+    def service_label(self) -> str:
+        """The Loki stream label that carries service.name."""
+        return self.loki_label_for("service.name")
+
+    def loki_label_for(self, attribute: str) -> str:
+        for attr, label in self.resource_labels:
+            if attr == attribute:
+                return label
+        raise KeyError(f"resource attribute {attribute!r} is not mapped to a Loki label in the contract")
+
+    def audit_label_for(self, attribute: str) -> str:
+        for attr, label in self.audit_attributes:
+            if attr == attribute:
+                return label
+        raise KeyError(f"audit attribute {attribute!r} is not in the contract")
+
+    def trace_id_regex(self) -> str:
+        """A JavaScript regex whose capture group 1 is the trace id of a log line.
+
+        It never captures an all-zero id ("0" or "000..."), which SDKs write outside a span and
+        which would be a dead link.
+        """
+        field_re = js_regex_escape(self.trace_id_field)
+        prefix = f"(?:{js_regex_escape(self.trace_id_prefix)})?" if self.trace_id_prefix else ""
+        if self.log_format == "json":
+            return f'"{field_re}"\\s*:\\s*"{prefix}(?!0*")([^"]+)"'
+        # logfmt: the key stands at the start or after a space or bracket.
+        return f'(?:^|[\\s\\[]){field_re}={prefix}(?!0*(?:\\s|$|\\]))([^\\s"\\]]+)'
+
+    def sample_lines(self, trace_id: str = "4bf92f3577b34da6a3ce929d0e0e4736") -> list[str]:
+        """Log lines as agents write them under this contract; each carries `trace_id`."""
+        tid = self.trace_id_prefix + trace_id
+        if self.log_format == "json":
+            return [
+                f'{{"{self.level_field}":"info","{self.trace_id_field}":"{tid}","{self.message_field}":"Prompt verstuurd..."}}',
+                f'{{"{self.level_field}": "info", "{self.trace_id_field}": "{tid}", "{self.span_id_field}": "00f067aa0ba902b7"}}',
+            ]
+        return [
+            f'level=info {self.trace_id_field}={tid} {self.message_field}="Prompt verstuurd..."',
+            f'ts=2026-01-01T00:00:00Z level=debug {self.trace_id_field}={tid}',
+        ]
+
+    def lines_without_trace(self) -> list[str]:
+        """Lines that must yield no trace link (no field, or the all-zero id written outside spans)."""
+        if self.log_format == "json":
+            return [
+                f'{{"{self.level_field}":"info","{self.message_field}":"startup complete"}}',
+                f'{{"{self.level_field}":"info","{self.trace_id_field}":"0","{self.message_field}":"no span"}}',
+                f'{{"{self.trace_id_field}":"{self.trace_id_prefix}00000000000000000000000000000000"}}',
+                "plain text without any id",
+            ]
+        return [
+            f'level=info {self.message_field}="startup complete"',
+            f"level=info {self.trace_id_field}=0 {self.message_field}=idle",
+            "plain text without any id",
+        ]
+
+    # ---- construction --------------------------------------------------------------------
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> "Contract":
+        """Build a contract from a mapping of overrides; unknown keys and bad values raise ValueError."""
+        data = dict(data or {})
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown contract field(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        for key in ("resource_labels", "audit_attributes"):
+            if key in data:
+                if not isinstance(data[key], Mapping):
+                    raise ValueError(f"contract.{key} must be a mapping of attribute -> label")
+                data[key] = _pairs(data[key])
+        for key, value in data.items():
+            if key not in ("resource_labels", "audit_attributes") and not isinstance(value, str):
+                raise ValueError(f"contract.{key} must be a string, got {type(value).__name__}")
+        contract = cls(**data)
+        contract.check()
+        return contract
+
+    def check(self) -> None:
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"contract.log_format must be one of {LOG_FORMATS}, got {self.log_format!r}")
+        if self.metrics_naming not in METRICS_NAMINGS:
+            raise ValueError(f"contract.metrics_naming must be one of {METRICS_NAMINGS}, got {self.metrics_naming!r}")
+        label_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+        for attr, label in self.resource_labels + self.audit_attributes:
+            if not label_re.match(label):
+                raise ValueError(f"contract label {label!r} for {attr!r} is not a valid Loki label name")
+        if not self.trace_id_field:
+            raise ValueError("contract.trace_id_field must not be empty")
+
+    def replace(self, **changes: Any) -> "Contract":
+        contract = dataclasses.replace(self, **changes)
+        contract.check()
+        return contract
+
+
+DEFAULT_CONTRACT = Contract()

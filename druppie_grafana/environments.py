@@ -1,0 +1,166 @@
+"""Environments (dev, test, prod): where Grafana and the datasources live, from one YAML file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .contract import Contract
+from .errors import InputError, Problem
+from .loading import load_document
+from .schema import schema_problems
+from .secrets import SecretRef
+
+ENVIRONMENTS_FILE = "environments.yaml"
+DEFAULT_DASHBOARDS_PATH = "/etc/grafana/provisioning/dashboards/druppie"
+DEFAULT_GRAFANA_VERSION = "11.6"
+
+
+def schema_version_for(grafana_version: str) -> int:
+    """The dashboard schemaVersion that a Grafana release writes."""
+    major, minor = (int(p) for p in grafana_version.split(".")[:2])
+    if major >= 12:
+        return 42
+    if major == 11 and minor >= 6:
+        return 41
+    if major == 11 and minor >= 3:
+        return 40
+    return 39
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How Grafana reaches one datasource backend."""
+
+    url: str
+    basic_auth_user: str | None = None
+    basic_auth_password: SecretRef | None = None
+    headers: tuple[tuple[str, SecretRef], ...] = ()
+    tenant: str | None = None
+    timeout: int | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Endpoint":
+        basic = data.get("basic_auth") or {}
+        return cls(
+            url=data["url"].rstrip("/"),
+            basic_auth_user=basic.get("user"),
+            basic_auth_password=SecretRef.from_mapping(basic["password"]) if basic else None,
+            headers=tuple(sorted((k, SecretRef.from_mapping(v)) for k, v in (data.get("headers") or {}).items())),
+            tenant=data.get("tenant"),
+            timeout=data.get("timeout"),
+        )
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    source: str
+    grafana_url: str
+    org_id: int
+    grafana_version: str
+    folder_uid: str
+    folder_title: str
+    endpoints: Mapping[str, Endpoint]
+    contract: Contract
+    token: SecretRef | None = None
+    basic_user: str | None = None
+    basic_password: SecretRef | None = None
+    ca_bundle: str | None = None
+    verify_tls: bool = True
+    edition: str = "oss"
+    folder_access: Mapping[str, Any] = field(default_factory=dict)
+    dashboards_path: str = DEFAULT_DASHBOARDS_PATH
+    editable_datasources: bool = False
+    k8s_namespace: str = "monitoring"
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version_for(self.grafana_version)
+
+    def endpoint(self, role: str) -> Endpoint:
+        return self.endpoints[role]
+
+
+@dataclass(frozen=True)
+class EnvironmentsFile:
+    path: Path
+    default: str
+    raw: Mapping[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.raw["environments"])
+
+    def get(self, name: str | None) -> Environment:
+        name = name or self.default
+        if name not in self.raw["environments"]:
+            raise InputError([Problem(str(self.path), f"$.environments.{name}",
+                                      f"unknown environment {name!r}",
+                                      f"choose one of: {', '.join(self.names)}")])
+        return _environment(name, self.raw["environments"][name], self.raw.get("contract"), str(self.path))
+
+
+def _contract(global_overrides: Mapping | None, env_overrides: Mapping | None, source: str, env: str) -> Contract:
+    merged = {**(global_overrides or {}), **(env_overrides or {})}
+    try:
+        return Contract.from_mapping(merged)
+    except (ValueError, TypeError) as exc:
+        raise InputError([Problem(source, f"$.environments.{env}.contract", str(exc),
+                                  "see druppie_grafana/contract.py for the fields and their meaning")]) from None
+
+
+def _environment(name: str, data: Mapping[str, Any], global_contract, source: str) -> Environment:
+    grafana = data["grafana"]
+    auth = grafana.get("auth") or {}
+    basic = auth.get("basic") or {}
+    folder = data.get("folder") or {"uid": "druppie-traceability", "title": "Druppie Traceability"}
+    provisioning = data.get("provisioning") or {}
+    return Environment(
+        name=name,
+        source=source,
+        grafana_url=grafana["url"].rstrip("/"),
+        org_id=grafana.get("org_id", 1),
+        grafana_version=str(grafana.get("version", DEFAULT_GRAFANA_VERSION)),
+        folder_uid=folder["uid"],
+        folder_title=folder["title"],
+        folder_access=folder.get("access") or {},
+        endpoints={role: Endpoint.from_mapping(ep) for role, ep in sorted(data["datasources"].items())},
+        contract=_contract(global_contract, data.get("contract"), source, name),
+        token=SecretRef.from_mapping(auth["token"]) if "token" in auth else None,
+        basic_user=basic.get("user"),
+        basic_password=SecretRef.from_mapping(basic["password"]) if basic else None,
+        ca_bundle=grafana.get("ca_bundle"),
+        verify_tls=grafana.get("verify_tls", True),
+        edition=grafana.get("edition", "oss"),
+        dashboards_path=provisioning.get("dashboards_path", DEFAULT_DASHBOARDS_PATH),
+        editable_datasources=provisioning.get("editable_datasources", False),
+        k8s_namespace=(data.get("kubernetes") or {}).get("namespace", "monitoring"),
+    )
+
+
+def load_environments(path: Path) -> EnvironmentsFile:
+    """Parse and check the environments file; every problem is reported at once."""
+    data = load_document(path)
+    source = str(path)
+    problems = schema_problems(data, "environments", source,
+                               hint="see README.md 'Environments' for the format; credentials are {env: VAR} or {file: PATH}")
+    if problems:
+        raise InputError(problems)
+    names = sorted(data["environments"])
+    default = data.get("default", "dev" if "dev" in names else names[0])
+    if default not in names:
+        raise InputError([Problem(source, "$.default", f"default environment {default!r} is not defined",
+                                  f"choose one of: {', '.join(names)}")])
+    envs = EnvironmentsFile(path=path, default=default, raw=data)
+    # Build every environment once so a bad contract or version shows up whichever one is built.
+    contract_problems: list[Problem] = []
+    for name in names:
+        try:
+            envs.get(name)
+        except InputError as exc:
+            contract_problems.extend(exc.problems)
+    if contract_problems:
+        raise InputError(contract_problems)
+    return envs

@@ -1,0 +1,43 @@
+"""JSON schemas shipped with the package, and their errors as Problems (file + JSON path)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from .errors import Problem, json_path
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict:
+    """Schema `name` from druppie_grafana/schemas/<name>.schema.json."""
+    text = resources.files(__package__).joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    # The default message repeats the whole instance for oneOf/anyOf; keep it short.
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        return best.message
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s)")
+    message = error.message
+    return message if len(message) <= 300 else message[:297] + "..."
+
+
+def schema_problems(instance: Any, name: str, source: str, hint: str = "") -> list[Problem]:
+    """Every violation of schema `name`, sorted by JSON path."""
+    errors = sorted(_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return [Problem(source, json_path(e.absolute_path), _describe(e), hint) for e in errors]
