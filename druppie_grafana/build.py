@@ -24,6 +24,11 @@ OUTPUTS: list[OutputAdapter] = [
     lambda resources, env: api_files(resources),
 ]
 
+# Gates run on the built resources before anything is written or pushed. Each returns warning lines
+# to show, and raises InputError when the resources must not go further.
+Gate = Callable[[list[Resource], Environment], list[str]]
+GATES: list[Gate] = []
+
 
 @dataclass(frozen=True)
 class Project:
@@ -148,10 +153,28 @@ def write_tree(files: dict[str, str], dest: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build(project: Project, env_name: str | None) -> tuple[Environment, list[Resource], Path, dict[str, str]]:
-    env = project.environment(env_name)
+def checked_resources(project: Project, env: Environment) -> tuple[list[Resource], list[str]]:
+    """Build the resources and pass them through every gate: what build, validate, plan and apply all use."""
     resources = build_resources(project, env)
+    warnings: list[str] = []
+    for gate in GATES:
+        warnings.extend(gate(resources, env))
+    return resources, warnings
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    env: Environment
+    resources: list[Resource]
+    warnings: list[str]
+    out: Path
+    files: dict[str, str]
+
+
+def build(project: Project, env_name: str | None) -> BuildResult:
+    env = project.environment(env_name)
+    resources, warnings = checked_resources(project, env)
     files = render(resources, env)
     out = project.output_dir(env)
     write_tree(files, out)
-    return env, resources, out, files
+    return BuildResult(env, resources, warnings, out, files)

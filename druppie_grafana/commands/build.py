@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..build import Project, build
 
@@ -15,8 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = Project(args.root)
-    env, resources, out, files = build(project, args.env)
-    print(f"built environment {env.name}: {len(resources)} resources -> {out}")
-    for rel in files:
-        print(f"  wrote {out.relative_to(project.root) / rel}")
+    result = build(project, args.env)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"built environment {result.env.name}: {len(result.resources)} resources -> {result.out}")
+    for rel in result.files:
+        print(f"  wrote {result.out.relative_to(project.root) / rel}")
     return 0
