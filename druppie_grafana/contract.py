@@ -170,9 +170,9 @@ class Contract:
         field_re = js_regex_escape(self.trace_id_field)
         prefix = f"(?:{js_regex_escape(self.trace_id_prefix)})?" if self.trace_id_prefix else ""
         if self.log_format == "json":
-            return f'"{field_re}"\\s*:\\s*"{prefix}(?!0*")([^"]+)"'
+            return f'"{field_re}"\\s*:\\s*"(?!{prefix}0*"){prefix}([^"]+)"'
         # logfmt: the key stands at the start or after a space or bracket.
-        return f'(?:^|[\\s\\[]){field_re}={prefix}(?!0*(?:\\s|$|\\]))([^\\s"\\]]+)'
+        return f'(?:^|[\\s\\[]){field_re}=(?!{prefix}0*(?:\\s|$|\\])){prefix}([^\\s"\\]]+)'
 
     def sample_lines(self, trace_id: str = "4bf92f3577b34da6a3ce929d0e0e4736") -> list[str]:
         """Log lines as agents write them under this contract; each carries `trace_id`."""

@@ -31,10 +31,22 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)
         return best.message
+    if error.validator == "type":
+        # Do not quote the value: a wrongly placed credential would be printed in clear.
+        expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        return f"must be of type {expected}, got {_json_type(error.instance)}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown key(s)")
     message = error.message
     return message if len(message) <= 300 else message[:297] + "..."
+
+
+def _json_type(value: Any) -> str:
+    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str),
+                       ("array", list), ("object", dict)):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def schema_problems(instance: Any, name: str, source: str, hint: str = "") -> list[Problem]:
