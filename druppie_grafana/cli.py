@@ -22,17 +22,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(run with --help for the verbs and options)\n")
 
 
-def make_parser(default_root: Path) -> argparse.ArgumentParser:
+_VALUE_OPTIONS = {"--env", "-e", "--root"}
+
+
+def _common_options(default_root, env_default) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--env", "-e", help="environment from environments.yaml (default: its `default`)")
+    common.add_argument("--env", "-e", default=env_default,
+                        help="environment from environments.yaml (default: its `default`)")
     common.add_argument("--root", type=Path, default=default_root,
                         help="project folder holding environments.yaml, datasources/ and dashboards/")
-    parser = _Parser(prog="provision.py", parents=[common],
+    return common
+
+
+def make_parser(default_root: Path) -> argparse.ArgumentParser:
+    parser = _Parser(prog="provision.py", parents=[_common_options(default_root, None)],
                      description="Grafana provisioning as code for Druppie's traceability stack.")
-    sub = parser.add_subparsers(dest="verb", parser_class=_Parser)
+    # The same options after the verb; SUPPRESS keeps a value given before the verb.
+    after_verb = _common_options(argparse.SUPPRESS, argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="verb", parser_class=_Parser, metavar="VERB")
     for verb, module_name in VERBS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
-        verb_parser = sub.add_parser(verb, parents=[common], help=module.HELP, description=module.HELP)
+        verb_parser = sub.add_parser(verb, parents=[after_verb], help=module.HELP, description=module.HELP)
         module.add_arguments(verb_parser)
         verb_parser.set_defaults(_module=module)
     return parser
@@ -41,7 +51,7 @@ def make_parser(default_root: Path) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser(default_root or Path.cwd())
-    if not any(a in VERBS for a in argv) and not any(a in ("-h", "--help") for a in argv):
+    if _first_positional(argv) is None and not any(a in ("-h", "--help") for a in argv):
         argv = [DEFAULT_VERB] + argv
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
@@ -53,6 +63,21 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        sys.stderr.close()
+        return 0
+
+
+def _first_positional(argv: list[str]) -> str | None:
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 if __name__ == "__main__":
