@@ -43,6 +43,8 @@ class SpanMetricNames:
     graph_client_label: str
     graph_server_label: str
     exemplar_label: str
+    # span_kind value of server spans (incoming requests); both producers write the OTLP enum name.
+    span_kind_server_value: str = "SPAN_KIND_SERVER"
 
 
 TEMPO_METRICS = SpanMetricNames(
