@@ -13,6 +13,8 @@ from .definitions import BuildContext, Definition, load_definitions, traceback_p
 from .environments import ENVIRONMENTS_FILE, Environment, load_environments
 from .errors import InputError, Problem
 from .outputs.api import api_files
+from .outputs.helm_values import helm_files
+from .outputs.kubernetes import kubernetes_files
 from .outputs.provisioning import provisioning_files
 from .resources import DASHBOARD, DATASOURCE, FOLDER, Resource, uid_problem
 from .serialize import plain
@@ -22,6 +24,8 @@ OutputAdapter = Callable[[list[Resource], Environment], dict[str, str]]
 OUTPUTS: list[OutputAdapter] = [
     lambda resources, env: provisioning_files(resources, env),
     lambda resources, env: api_files(resources),
+    kubernetes_files,  # k8s/: ConfigMaps/Secret for the Grafana chart's sidecars, kustomization.yaml
+    helm_files,  # helm/: values for tempo, opentelemetry-collector, grafana sidecars, loki
 ]
 
 # Gates run on the built resources before anything is written or pushed. Each returns warning lines
