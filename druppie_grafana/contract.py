@@ -122,6 +122,9 @@ class Contract:
         ("user.id", "user_id"),
         ("question.category", "question_category"),
     )
+    # Which audit attributes the audit dashboards filter by (each must be a key of audit_attributes).
+    audit_user_attribute: str = "user.id"
+    audit_category_attribute: str = "question.category"
     plan_event_name: str = "Plan Created"
     plan_steps_attribute: str = "plan.steps"
     # Span attribute naming the agent (OpenTelemetry gen_ai semantic conventions).
