@@ -12,6 +12,8 @@ from .errors import DruppieError
 # verb -> module under druppie_grafana.commands. The first is the default verb.
 VERBS = {
     "build": "build",
+    "plan": "plan",
+    "apply": "apply",
 }
 DEFAULT_VERB = "build"
 

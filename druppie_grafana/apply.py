@@ -1,0 +1,191 @@
+"""Apply a plan: folders, then datasources, then dashboards, then deletions; a bounded pool of workers.
+
+A write whose answer is lost (5xx, reset, timeout) may or may not have happened. Instead of repeating
+it blindly (a duplicate, or a 409/412 against our own write), we read the resource back: if Grafana
+holds what we meant to write, it is done; if Grafana still holds what we read before, we write again;
+anything else means someone else changed it meanwhile, and we stop there.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from .backups import Backups
+from .client import Conflict, GrafanaClient, GrafanaError, NotFound, VersionMismatch
+from .errors import InputError, Problem
+from .handlers import HANDLERS
+from .plan import CREATE, DELETE, NOOP, UPDATE, Change, Plan
+from .resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
+from .secrets import SecretUnavailable, resolve_secrets
+from .serialize import plain
+
+WRITE_ATTEMPTS = 5
+BACKOFF = 0.1  # seconds before the read-back; doubles each attempt
+
+DONE = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
+
+
+@dataclass
+class Outcome:
+    change: Change
+    status: str  # created, updated, deleted, unchanged, refused, failed, skipped
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("created", "updated", "deleted", "unchanged")
+
+    def line(self) -> str:
+        text = f"  {self.status:<9} {self.change.label}"
+        return f"{text}: {self.message}" if self.message else text
+
+
+@dataclass
+class ApplyResult:
+    outcomes: list[Outcome]
+    writes: int
+    reads: int  # over the whole run, the plan's reads included
+    backups: list = field(default_factory=list)
+    health: list[tuple[str, str, str]] = field(default_factory=list)  # uid, status, message
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{self.count(s)} {s}" for s in
+                          ("created", "updated", "deleted", "unchanged", "refused", "failed", "skipped"))
+        head = f"Apply {'complete' if self.ok else 'INCOMPLETE'}: {parts}."
+        if self.writes == 0:
+            return head + f" Nothing changed: 0 write requests sent ({self.reads} reads)."
+        return head + f" {self.writes} write requests, {self.reads} reads."
+
+
+def check_secrets(resources: list[Resource], environ: Mapping[str, str], client: GrafanaClient) -> None:
+    """Resolve every credential before the first write, so a missing one stops apply with nothing done."""
+    problems = []
+    for res in resources:
+        if res.kind != DATASOURCE:
+            continue
+        for key, value in (plain(res.spec, keep_secrets=True).get("secureJsonData") or {}).items():
+            try:
+                client.add_secret(str(resolve_secrets(value, environ)))
+            except SecretUnavailable as exc:
+                problems.append(Problem(res.source or str(res), f"$.secureJsonData.{key}", str(exc),
+                                        "set the variable (in CI: from the secret store) or create the file"))
+    if problems:
+        raise InputError(problems)
+
+
+class Applier:
+    def __init__(self, client: GrafanaClient, *, force: bool = False, workers: int = 8,
+                 environ: Mapping[str, str], backups: Backups, report: Callable[[str], None] = print):
+        self.client, self.force, self.workers = client, force, max(workers, 1)
+        self.environ, self.backups, self.report = environ, backups, report
+
+    def apply(self, plan: Plan) -> ApplyResult:
+        before = dict(self.client.counts)
+        outcomes: list[Outcome] = []
+        failed_folders: set[str] = set()
+        writes = [c for c in plan.changes if c.action != DELETE]
+        deletes = [c for c in plan.changes if c.action == DELETE]
+        phases = [[c for c in writes if c.kind == kind] for kind in KINDS] + [deletes]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for phase in phases:
+                results = list(pool.map(lambda c: self._one(c, failed_folders), phase))
+                for outcome in results:
+                    self.report(self.client.redact(outcome.line()))
+                    if outcome.change.blocked and outcome.status == "refused" and outcome.change.diff:
+                        self.report(self.client.redact("".join("      " + l for l in
+                                                               outcome.change.diff.splitlines(keepends=True))).rstrip("\n"))
+                    if outcome.change.kind == FOLDER and not outcome.ok:
+                        failed_folders.add(outcome.change.uid)
+                outcomes += results
+        return ApplyResult(outcomes, writes=self.client.counts["write"] - before["write"],
+                           reads=self.client.counts["read"], backups=list(self.backups.written))
+
+    def _one(self, change: Change, failed_folders: set[str]) -> Outcome:
+        if change.action == NOOP:
+            return Outcome(change, "unchanged")
+        if change.blocked and not (self.force and change.forceable):
+            return Outcome(change, "refused", change.blocked)
+        res = change.resource
+        if res is not None and res.kind == DASHBOARD and res.folder in failed_folders:
+            return Outcome(change, "skipped", f"its folder {res.folder} was not applied")
+        try:
+            return self._write(change)
+        except GrafanaError as exc:
+            return Outcome(change, "failed", str(exc))
+
+    def _write(self, change: Change) -> Outcome:
+        handler = HANDLERS[change.kind]
+        stamp = handler.hash_of(change.desired) if change.desired is not None else ""
+        remote = change.remote
+        if remote is not None:
+            self.backups.save(change.kind, change.uid, remote.raw)
+        last: GrafanaError | None = None
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                if change.action == DELETE:
+                    handler.delete(self.client, remote)
+                elif remote is None:
+                    handler.create(self.client, change.resource, stamp, self.environ)
+                else:
+                    handler.update(self.client, change.resource, remote, stamp, self.force, self.environ)
+                return Outcome(change, DONE[change.action], f"after {attempt + 1} attempts" if attempt else "")
+            except NotFound:
+                if change.action == DELETE:
+                    return Outcome(change, "deleted", "already gone")
+                raise
+            except (Conflict, VersionMismatch) as exc:
+                if attempt == 0 and not (change.action == CREATE or remote is None):
+                    raise  # someone saved it after we read it; the message says what to do
+                last = exc  # may be our own earlier write that lost its answer: read back below
+            except GrafanaError as exc:
+                if not exc.transient:
+                    raise
+                last = exc
+            time.sleep(BACKOFF * (2 ** attempt) * (0.5 + random.random()))
+            fresh = handler.read(self.client, change.uid)
+            if change.action == DELETE:
+                if fresh is None:
+                    return Outcome(change, "deleted", "confirmed by reading back")
+            elif handler.applied(change.desired, stamp, fresh):
+                return Outcome(change, DONE[change.action], "confirmed by reading back after a lost answer")
+            elif not self.force and not _unchanged(remote, fresh):
+                if isinstance(last, (Conflict, VersionMismatch)):
+                    raise last  # it exists and is not what we wrote: someone else's
+                raise GrafanaError(f"{change.label} changed in Grafana while we were applying it; "
+                                   "nothing was overwritten. Run plan again.")
+            remote = fresh
+        assert last is not None
+        raise last
+
+    def health(self, resources: list[Resource], outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
+        """GET /api/datasources/uid/<uid>/health for each defined datasource that is in Grafana."""
+        failed = {o.change.uid for o in outcomes if o.change.kind == DATASOURCE and not o.ok}
+        uids = [r.uid for r in resources if r.kind == DATASOURCE and r.uid not in failed]
+
+        def check(uid: str) -> tuple[str, str, str]:
+            try:
+                body = self.client.get(f"/datasources/uid/{uid}/health") or {}
+                return uid, str(body.get("status", "OK")), str(body.get("message", ""))
+            except GrafanaError as exc:
+                return uid, "ERROR", exc.server_message or str(exc)
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(check, uids))
+
+
+def _unchanged(before, after) -> bool:
+    """Grafana still holds what we read before writing (so nobody else has written meanwhile)."""
+    if before is None or after is None:
+        return before is None and after is None
+    return before.comparable == after.comparable

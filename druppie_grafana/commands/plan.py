@@ -1,0 +1,52 @@
+"""`plan`: what apply would change in Grafana, as a diff; text, JSON or Markdown (for a PR comment)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..build import Project, checked_resources
+from ..client import client_for
+from ..plan import EXIT_PENDING, RENDERERS, make_plan
+
+HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
+        "when changes are pending, 0 when none")
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options plan and apply share."""
+    parser.add_argument("--prune", action="store_true",
+                        help="also delete resources we own (marked by druppie-grafana) that are no longer defined")
+    parser.add_argument("--workers", type=int, default=8, metavar="N",
+                        help="requests in flight at once (default 8)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="read timeout per request (default 30)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
+                        help="text (default), json (machine-readable) or markdown (pull-request comment)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also list unchanged resources")
+
+
+def prepare(args: argparse.Namespace):
+    """The checked resources, the environment and a client; fails before any request on bad input."""
+    project = Project(args.root)
+    env = project.environment(args.env)
+    resources, warnings = checked_resources(project, env)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    overrides = {"timeout": (5.0, args.timeout)} if args.timeout else {}
+    client = client_for(env, os.environ, pool_size=args.workers, **overrides)
+    return project, env, resources, client
+
+
+def run(args: argparse.Namespace) -> int:
+    _, env, resources, client = prepare(args)
+    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers)
+    render = RENDERERS[args.format]
+    text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
+    sys.stdout.write(client.redact(text))
+    return EXIT_PENDING if plan.pending else 0

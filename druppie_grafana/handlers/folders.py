@@ -1,0 +1,54 @@
+"""Folders: /api/folders. Grafana's folder has no place for a marker, so folders are never pruned
+(deleting a folder would also delete every dashboard in it) and a hand-made title change is simply
+put back, after a backup."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..client import GrafanaClient, NotFound
+from ..resources import FOLDER, Resource
+from .base import Handler, Remote
+
+
+class FolderHandler(Handler):
+    kind = FOLDER
+    prunable = False
+
+    def desired(self, res: Resource) -> dict:
+        out = {"uid": res.uid, "title": res.spec.get("title", res.uid)}
+        if res.spec.get("parentUid"):
+            out["parentUid"] = res.spec["parentUid"]
+        return out
+
+    def comparable_for(self, desired: dict, remote: Remote) -> dict:
+        # parentUid only counts when we set one (Grafana without nested folders never returns it)
+        return {k: v for k, v in remote.comparable.items() if k != "parentUid" or "parentUid" in desired}
+
+    def applied(self, desired: dict, stamp: str, remote: Remote | None) -> bool:
+        return remote is not None and self.same(desired, remote)
+
+    def drifted(self, remote: Remote) -> bool:
+        return False  # no marker to tell our last apply from someone's edit
+
+    def read(self, client: GrafanaClient, uid: str) -> Remote | None:
+        try:
+            raw = client.get(f"/folders/{uid}")
+        except NotFound:
+            return None
+        comparable = {"uid": raw.get("uid", uid), "title": raw.get("title", "")}
+        if raw.get("parentUid"):
+            comparable["parentUid"] = raw["parentUid"]
+        return Remote(uid=uid, raw=raw, comparable=comparable, version=raw.get("version"),
+                      title=raw.get("title", ""))
+
+    def create(self, client: GrafanaClient, res: Resource, stamp: str, environ: Mapping[str, str]) -> None:
+        client.post("/folders", self.desired(res))
+
+    def update(self, client, res, remote, stamp, force, environ) -> None:
+        body = {"title": self.desired(res)["title"]}
+        body.update({"overwrite": True} if force else {"version": remote.version})
+        client.put(f"/folders/{res.uid}", body)
+
+    def delete(self, client: GrafanaClient, remote: Remote) -> None:
+        raise NotImplementedError("folders are never deleted by apply")

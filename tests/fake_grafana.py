@@ -1,0 +1,430 @@
+"""A real HTTP server on 127.0.0.1 that behaves like Grafana's legacy HTTP API for what we provision.
+
+Semantics follow ../shared/reference/grafana-facts.md section 6: 409 on a duplicate, 412 on a version
+mismatch, 403 on a read-only datasource, 400 on a provisioned dashboard, folderUid (absent = root),
+secureJsonData merged on update and never returned, versions. Faults can be injected (500/502/503,
+connection resets before or after the work is done, slow answers), and every request is logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+READ_ONLY_ROLES = {"Viewer"}
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    query: dict
+    body: Any
+    status: int  # 0 when the connection was reset
+    fault: str = ""
+
+
+@dataclass
+class Faults:
+    """Each request fails with probability `rate`, in one of `kinds`:
+    500/502/503 (before doing anything), reset (before), lost (do it, then reset: the answer is lost),
+    slow (answer after `slow_seconds`)."""
+
+    rate: float = 0.0
+    kinds: tuple = ("500", "502", "503", "reset", "lost", "slow")
+    slow_seconds: float = 0.3
+    seed: int = 1
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
+
+    def pick(self) -> str:
+        if self.rate and self.rng.random() < self.rate:
+            return self.rng.choice(self.kinds)
+        return ""
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str, **extra):
+        self.code, self.body = code, {"message": message, **extra}
+
+
+class FakeGrafana:
+    def __init__(self, tokens: dict[str, str] | None = None, basic: dict[tuple, str] | None = None,
+                 latency: float = 0.0, faults: Faults | None = None):
+        self.tokens = {"test-token": "Admin"} if tokens is None else tokens  # token -> org role
+        self.basic = basic or {}
+        self.latency = latency
+        self.faults = faults or Faults()
+        self.lock = threading.RLock()
+        self.log: list[Logged] = []
+        self.folders: dict[str, dict] = {}
+        self.datasources: dict[str, dict] = {}
+        self.secure: dict[str, dict[str, str]] = {}  # datasource uid -> secret values (never returned)
+        self.dashboards: dict[str, dict] = {}  # uid -> {"dashboard", "folderUid", "provisioned", ...}
+        self.health_errors: dict[str, str] = {}
+        self.internal_errors: list[str] = []
+        self._next_id = 1
+        self._server: ThreadingHTTPServer | None = None
+        self._routes = [
+            ("GET", r"/api/health", self._health),
+            ("GET", r"/api/folders", self._list_folders),
+            ("POST", r"/api/folders", self._create_folder),
+            ("GET", r"/api/folders/(?P<uid>[^/]+)", self._get_folder),
+            ("PUT", r"/api/folders/(?P<uid>[^/]+)", self._update_folder),
+            ("DELETE", r"/api/folders/(?P<uid>[^/]+)", self._delete_folder),
+            ("GET", r"/api/datasources", self._list_datasources),
+            ("POST", r"/api/datasources", self._create_datasource),
+            ("GET", r"/api/datasources/uid/(?P<uid>[^/]+)", self._get_datasource),
+            ("PUT", r"/api/datasources/uid/(?P<uid>[^/]+)", self._update_datasource),
+            ("DELETE", r"/api/datasources/uid/(?P<uid>[^/]+)", self._delete_datasource),
+            ("GET", r"/api/datasources/uid/(?P<uid>[^/]+)/health", self._datasource_health),
+            ("POST", r"/api/dashboards/db", self._save_dashboard),
+            ("GET", r"/api/dashboards/uid/(?P<uid>[^/]+)", self._get_dashboard),
+            ("DELETE", r"/api/dashboards/uid/(?P<uid>[^/]+)", self._delete_dashboard),
+            ("GET", r"/api/search", self._search),
+        ]
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "FakeGrafana":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _serve(self):
+                fake._handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> "FakeGrafana":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # ------------------------------------------------------------ what tests look at
+    def writes(self) -> list[Logged]:
+        return [r for r in self.log if r.method != "GET"]
+
+    def clear_log(self) -> None:
+        with self.lock:
+            self.log.clear()
+
+    def edit_dashboard(self, uid: str, **changes) -> None:
+        """What a person saving in the UI does: change fields, bump the version."""
+        with self.lock:
+            entry = self.dashboards[uid]
+            entry["dashboard"].update(changes)
+            entry["dashboard"]["version"] += 1
+
+    def edit_datasource(self, uid: str, **changes) -> None:
+        with self.lock:
+            ds = self.datasources[uid]
+            ds.update(changes)
+            ds["version"] += 1
+
+    def add_datasource(self, uid: str, name: str, read_only: bool = False, **fields) -> None:
+        with self.lock:
+            self.datasources[uid] = self._new_datasource({"uid": uid, "name": name, "type": "loki", **fields})
+            self.datasources[uid]["readOnly"] = read_only
+
+    def add_dashboard(self, uid: str, title: str, folder_uid: str = "", provisioned: bool = False, **fields) -> None:
+        with self.lock:
+            dash = {"uid": uid, "title": title, "id": self._id(), "version": 1, **fields}
+            self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": provisioned}
+
+    # ------------------------------------------------------------ dispatch
+    def _id(self) -> int:
+        with self.lock:
+            self._next_id += 1
+            return self._next_id
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(req.path)
+        query = parse_qs(parts.query)
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length) if length else b""
+        body = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+        fault = self.faults.pick()
+        entry = Logged(req.command, parts.path, query, body, 0, fault)
+        with self.lock:
+            self.log.append(entry)
+        if self.latency:
+            time.sleep(self.latency)
+        if fault == "slow":
+            time.sleep(self.faults.slow_seconds)
+        if fault == "reset":
+            return self._reset(req)
+        if fault in ("500", "502", "503"):
+            return self._send(req, entry, int(fault), {"message": "injected failure"})
+        try:
+            status, payload = self._dispatch(req, parts.path, query, body)
+        except ApiError as exc:
+            status, payload = exc.code, exc.body
+        except Exception as exc:  # a bug in the fake: answer 500 and keep it for the test to see
+            self.internal_errors.append(f"{req.command} {parts.path}: {exc!r}")
+            status, payload = 500, {"message": "fake grafana bug"}
+        if fault == "lost":
+            return self._reset(req)
+        self._send(req, entry, status, payload)
+
+    def _dispatch(self, req, path, query, body):
+        if not path.startswith("/api/health"):
+            role = self._role(req.headers.get("Authorization", ""))
+            if req.command != "GET" and role in READ_ONLY_ROLES:
+                raise ApiError(403, "You'll need additional permissions to perform this action. "
+                                    "Permissions needed: any of dashboards:write")
+        for method, pattern, func in self._routes:
+            match = re.fullmatch(pattern, path)
+            if match and method == req.command:
+                with self.lock:
+                    return func(body=body, query=query, **match.groupdict())
+        raise ApiError(404, "Not found")
+
+    def _role(self, header: str) -> str:
+        if header.startswith("Bearer "):
+            role = self.tokens.get(header[7:])
+        elif header.startswith("Basic "):
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            role = self.basic.get((user, password))
+        else:
+            role = None
+        if role is None:
+            raise ApiError(401, "Unauthorized", messageId="auth.unauthorized")
+        return role
+
+    def _send(self, req, entry: Logged, status: int, payload) -> None:
+        data = json.dumps(payload).encode()
+        entry.status = status
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json")
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        req.wfile.write(data)
+
+    @staticmethod
+    def _reset(req) -> None:
+        req.close_connection = True
+        req.wfile.flush()
+        req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    # ------------------------------------------------------------ health
+    def _health(self, **_):
+        return 200, {"commit": "fake", "database": "ok", "version": "11.4.0"}
+
+    # ------------------------------------------------------------ folders
+    def _folder_dto(self, f: dict) -> dict:
+        return {**f, "url": f"/dashboards/f/{f['uid']}/", "canSave": True, "canEdit": True, "hasAcl": False}
+
+    def _list_folders(self, query, **_):
+        limit, page = int(query.get("limit", ["1000"])[0]), int(query.get("page", ["1"])[0])
+        items = sorted(self.folders.values(), key=lambda f: f["title"])[(page - 1) * limit: page * limit]
+        return 200, [{"id": f["id"], "uid": f["uid"], "title": f["title"]} for f in items]
+
+    def _get_folder(self, uid, **_):
+        if uid not in self.folders:
+            raise ApiError(404, "folder not found", status="not-found")
+        return 200, self._folder_dto(self.folders[uid])
+
+    def _create_folder(self, body, **_):
+        uid = body.get("uid") or f"f{self._id()}"
+        if not body.get("title"):
+            raise ApiError(400, "folder title cannot be empty")
+        if uid in self.folders or uid in self.dashboards:
+            raise ApiError(409, "a folder with the same uid already exists")
+        self.folders[uid] = {"id": self._id(), "uid": uid, "title": body["title"], "version": 1}
+        return 200, self._folder_dto(self.folders[uid])
+
+    def _update_folder(self, uid, body, **_):
+        folder = self.folders.get(uid)
+        if folder is None:
+            raise ApiError(404, "folder not found")
+        if not body.get("overwrite") and body.get("version") != folder["version"]:
+            raise ApiError(412, "the folder has been changed by someone else", status="version-mismatch")
+        folder["title"] = body.get("title", folder["title"])
+        folder["version"] += 1
+        return 200, self._folder_dto(folder)
+
+    def _delete_folder(self, uid, **_):
+        if uid not in self.folders:
+            raise ApiError(404, "folder not found")
+        for dash_uid in [u for u, d in self.dashboards.items() if d["folderUid"] == uid]:
+            del self.dashboards[dash_uid]
+        del self.folders[uid]
+        return 200, {"message": "Folder deleted"}
+
+    # ------------------------------------------------------------ datasources
+    def _new_datasource(self, body: dict) -> dict:
+        return {
+            "id": self._id(), "uid": body.get("uid") or f"P{self._id():08X}", "orgId": 1,
+            "name": body["name"], "type": body["type"], "typeLogoUrl": f"public/plugins/{body['type']}/logo.svg",
+            "access": body.get("access", "proxy"), "url": body.get("url", ""), "user": body.get("user", ""),
+            "database": body.get("database", ""), "basicAuth": bool(body.get("basicAuth")),
+            "basicAuthUser": body.get("basicAuthUser", ""), "withCredentials": bool(body.get("withCredentials")),
+            "isDefault": bool(body.get("isDefault")), "jsonData": body.get("jsonData") or {},
+            "readOnly": False, "version": 1,
+        }
+
+    def _datasource_dto(self, ds: dict) -> dict:
+        return {**ds, "secureJsonFields": {k: True for k in self.secure.get(ds["uid"], {})}}
+
+    def _list_datasources(self, **_):
+        keys = ("id", "uid", "orgId", "name", "type", "typeLogoUrl", "access", "url", "user", "database",
+                "basicAuth", "isDefault", "jsonData", "readOnly")
+        return 200, [{k: ds[k] for k in keys} for ds in sorted(self.datasources.values(), key=lambda d: d["name"])]
+
+    def _get_datasource(self, uid, **_):
+        if uid not in self.datasources:
+            raise ApiError(404, "Data source not found")
+        return 200, self._datasource_dto(self.datasources[uid])
+
+    def _create_datasource(self, body, **_):
+        if not body.get("name") or not body.get("type"):
+            raise ApiError(400, "bad request data")
+        if body.get("uid") in self.datasources:
+            raise ApiError(409, "data source with the same uid already exists")
+        if any(ds["name"] == body["name"] for ds in self.datasources.values()):
+            raise ApiError(409, "data source with the same name already exists")
+        ds = self._new_datasource(body)
+        self.datasources[ds["uid"]] = ds
+        self.secure[ds["uid"]] = dict(body.get("secureJsonData") or {})
+        return 200, {"datasource": self._datasource_dto(ds), "id": ds["id"], "message": "Datasource added",
+                     "name": ds["name"]}
+
+    def _update_datasource(self, uid, body, **_):
+        ds = self.datasources.get(uid)
+        if ds is None:
+            raise ApiError(404, "Data source not found")
+        if ds["readOnly"]:
+            raise ApiError(403, "Cannot update read-only data source")
+        if any(o["name"] == body.get("name") and o["uid"] != uid for o in self.datasources.values()):
+            raise ApiError(409, "data source with the same name already exists")
+        sent = body.get("version") or 0
+        if sent and sent < ds["version"]:
+            raise ApiError(409, "Datasource has already been updated by someone else. Please reload and try again")
+        fresh = self._new_datasource({**body, "uid": uid})
+        fresh.update(id=ds["id"], version=(sent or ds["version"]) + 1)
+        self.datasources[uid] = fresh
+        self.secure.setdefault(uid, {}).update(body.get("secureJsonData") or {})  # omitted keys keep values
+        return 200, {"datasource": self._datasource_dto(fresh), "id": fresh["id"], "message": "Datasource updated",
+                     "name": fresh["name"]}
+
+    def _delete_datasource(self, uid, **_):
+        ds = self.datasources.get(uid)
+        if ds is None:
+            raise ApiError(404, "Data source not found")
+        if ds["readOnly"]:
+            raise ApiError(403, "Cannot delete read-only data source")
+        del self.datasources[uid]
+        self.secure.pop(uid, None)
+        return 200, {"id": ds["id"], "message": "Data source deleted"}
+
+    def _datasource_health(self, uid, **_):
+        if uid not in self.datasources:
+            raise ApiError(404, "Data source not found")
+        if uid in self.health_errors:
+            raise ApiError(400, self.health_errors[uid], status="ERROR")
+        return 200, {"status": "OK", "message": "Data source is working"}
+
+    # ------------------------------------------------------------ dashboards
+    def _save_dashboard(self, body, **_):
+        dash = dict(body.get("dashboard") or {})
+        folder_uid = body.get("folderUid") or ""  # absent: the root (General), also on update
+        uid = dash.get("uid") or f"d{self._id()}"
+        if not str(dash.get("title") or "").strip():
+            raise ApiError(400, "Dashboard title cannot be empty", status="empty-name")
+        if len(uid) > 40:
+            raise ApiError(400, "uid too long, max 40 characters", status="bad-uid")
+        if folder_uid and folder_uid not in self.folders:
+            raise ApiError(400, "folder not found", status="folder-not-found")
+        existing = self.dashboards.get(uid)
+        if existing is not None:
+            if existing["provisioned"]:
+                raise ApiError(400, "Cannot save provisioned dashboard", status="provisioned-dashboard")
+            if not body.get("overwrite") and dash.get("version") != existing["dashboard"]["version"]:
+                raise ApiError(412, "The dashboard has been changed by someone else", status="version-mismatch")
+            dash.update(id=existing["dashboard"]["id"], version=existing["dashboard"]["version"] + 1)
+        else:
+            if uid in self.folders:
+                raise ApiError(400, "a folder has this uid", status="bad-uid")
+            dash.update(id=self._id(), version=1)
+        dash["uid"] = uid
+        self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": False}
+        return 200, {"id": dash["id"], "uid": uid, "url": f"/d/{uid}/x", "status": "success",
+                     "version": dash["version"], "slug": "x"}
+
+    def _get_dashboard(self, uid, **_):
+        entry = self.dashboards.get(uid)
+        if entry is None:
+            raise ApiError(404, "Dashboard not found")
+        folder = self.folders.get(entry["folderUid"], {})
+        return 200, {"dashboard": entry["dashboard"], "meta": {
+            "version": entry["dashboard"]["version"], "folderUid": entry["folderUid"],
+            "folderTitle": folder.get("title", "General"), "url": f"/d/{uid}/x", "slug": "x",
+            "canSave": not entry["provisioned"], "canEdit": True, "provisioned": entry["provisioned"],
+            "provisionedExternalId": "dash.json" if entry["provisioned"] else "",
+            "created": "2024-01-01T00:00:00Z", "updated": "2024-01-01T00:00:00Z"}}
+
+    def _delete_dashboard(self, uid, **_):
+        entry = self.dashboards.get(uid)
+        if entry is None:
+            raise ApiError(404, "Dashboard not found")
+        if entry["provisioned"]:
+            raise ApiError(400, "provisioned dashboard cannot be deleted", status="provisioned-dashboard")
+        del self.dashboards[uid]
+        return 200, {"title": entry["dashboard"]["title"], "message": "Dashboard deleted", "uid": uid}
+
+    def _search(self, query, **_):
+        tags = set(query.get("tag", []))
+        kind = query.get("type", [""])[0]
+        folders = set(query.get("folderUIDs", []))
+        limit, page = int(query.get("limit", ["1000"])[0]), int(query.get("page", ["1"])[0])
+        hits = []
+        if kind in ("", "dash-folder") and not tags:
+            hits += [{"uid": f["uid"], "title": f["title"], "type": "dash-folder", "tags": []}
+                     for f in self.folders.values()]
+        if kind in ("", "dash-db"):
+            for uid, entry in self.dashboards.items():
+                dash_tags = entry["dashboard"].get("tags") or []
+                if tags - set(dash_tags) or (folders and entry["folderUid"] not in folders):
+                    continue
+                hits.append({"uid": uid, "title": entry["dashboard"]["title"], "type": "dash-db", "tags": dash_tags,
+                             "folderUid": entry["folderUid"],
+                             "folderTitle": self.folders.get(entry["folderUid"], {}).get("title", "")})
+        hits.sort(key=lambda h: (h["title"], h["uid"]))
+        return 200, hits[(page - 1) * limit: page * limit]
