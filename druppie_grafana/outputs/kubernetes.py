@@ -55,9 +55,13 @@ def _go_json_length(text: str) -> int:
 
 def last_applied_size(obj: dict[str, Any]) -> int:
     """Total annotation bytes the object has after `kubectl apply`: its own annotations plus the
-    last-applied annotation holding the object as compact JSON with a trailing newline."""
+    last-applied annotation holding the object as compact JSON with a trailing newline (kubectl
+    writes an empty "annotations":{} into that JSON when the object has none)."""
+    metadata = obj.get("metadata", {})
+    if "annotations" not in metadata:
+        obj = {**obj, "metadata": {**metadata, "annotations": {}}}
     compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    own = obj.get("metadata", {}).get("annotations", {})
+    own = metadata.get("annotations", {})
     own_size = sum(len(k.encode()) + len(str(v).encode()) for k, v in own.items())
     return own_size + len(LAST_APPLIED_ANNOTATION) + _go_json_length(compact) + 1
 
