@@ -12,6 +12,31 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 LOG_FORMATS = ("json", "logfmt")
+
+# One setting that switches every log-line field to a known producer's format (contract.log_preset).
+# Fields given next to log_preset override the preset's values.
+LOG_PRESETS: dict[str, dict[str, str]] = {
+    # druppie_grafana.agent's own lines: {"level":"info","msg":...,"traceID":"<32 hex>","spanID":...}
+    "druppie": {"log_format": "json", "trace_id_field": "traceID", "span_id_field": "spanID",
+                "trace_id_prefix": "", "level_field": "level", "message_field": "msg", "logger_field": "logger"},
+    # Go services and Loki itself: level=debug traceID=<hex> msg="..."
+    "logfmt": {"log_format": "logfmt", "trace_id_field": "traceID", "span_id_field": "spanID",
+               "trace_id_prefix": "", "level_field": "level", "message_field": "msg", "logger_field": "logger"},
+    # python-json-logger with OpenTelemetry's LoggingInstrumentor record attributes
+    "python-json-logger": {"log_format": "json", "trace_id_field": "otelTraceID", "span_id_field": "otelSpanID",
+                           "trace_id_prefix": "", "level_field": "levelname", "message_field": "message",
+                           "logger_field": "name"},
+    # JSON with the OpenTelemetry specification's names (trace_id / span_id), e.g. renamed python-json-logger
+    "otel-json": {"log_format": "json", "trace_id_field": "trace_id", "span_id_field": "span_id",
+                  "trace_id_prefix": "", "level_field": "level", "message_field": "message", "logger_field": "name"},
+    # opentelemetry-instrumentation-logging's text format: [trace_id=<hex> span_id=<hex> ...]
+    "otel-text": {"log_format": "logfmt", "trace_id_field": "trace_id", "span_id_field": "span_id",
+                  "trace_id_prefix": "", "level_field": "level", "message_field": "msg", "logger_field": "logger"},
+    # the OpenTelemetry SDK's console rendering of log records: "trace_id": "0x<hex>"
+    "otel-sdk-console": {"log_format": "json", "trace_id_field": "trace_id", "span_id_field": "span_id",
+                         "trace_id_prefix": "0x", "level_field": "severity_text", "message_field": "body",
+                         "logger_field": "logger"},
+}
 METRICS_NAMINGS = ("tempo", "otel-collector")
 
 # Characters that must be escaped to be literal inside a JavaScript (and Python) regex.
@@ -98,6 +123,9 @@ def _pairs(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 class Contract:
     """Names shared by logs, traces and metrics. Override any field in environments.yaml `contract:`."""
 
+    # A name from LOG_PRESETS: sets the log-line fields below at once (from_mapping and replace
+    # apply it; fields given next to it win). Empty: the fields as given.
+    log_preset: str = ""
     # How agents write a log line: one JSON object per line, or logfmt key=value pairs.
     log_format: str = "json"
     # Field of a log line that holds the trace id, e.g. {"traceID":"abc-123", ...}.
@@ -225,11 +253,13 @@ class Contract:
         for key, value in data.items():
             if key not in ("resource_labels", "audit_attributes") and not isinstance(value, str):
                 raise ValueError(f"contract.{key} must be a string, got {type(value).__name__}")
-        contract = cls(**data)
+        contract = cls(**_with_preset(data))
         contract.check()
         return contract
 
     def check(self) -> None:
+        if self.log_preset and self.log_preset not in LOG_PRESETS:
+            raise ValueError(f"contract.log_preset must be one of {', '.join(LOG_PRESETS)}, got {self.log_preset!r}")
         if self.log_format not in LOG_FORMATS:
             raise ValueError(f"contract.log_format must be one of {LOG_FORMATS}, got {self.log_format!r}")
         if self.metrics_naming not in METRICS_NAMINGS:
@@ -242,9 +272,20 @@ class Contract:
             raise ValueError("contract.trace_id_field must not be empty")
 
     def replace(self, **changes: Any) -> "Contract":
-        contract = dataclasses.replace(self, **changes)
+        contract = dataclasses.replace(self, **_with_preset(changes))
         contract.check()
         return contract
+
+
+def _with_preset(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """fields plus the values of fields["log_preset"] for the keys fields does not give."""
+    fields = dict(fields)
+    preset = fields.get("log_preset")
+    if preset:
+        if preset not in LOG_PRESETS:
+            raise ValueError(f"contract.log_preset must be one of {', '.join(LOG_PRESETS)}, got {preset!r}")
+        fields = {**LOG_PRESETS[preset], **fields}
+    return fields
 
 
 DEFAULT_CONTRACT = Contract()
