@@ -165,7 +165,7 @@ class Table(ExtPanel):
     def options(self):
         return {"showHeader": self.showHeader, "cellHeight": self.cellHeight, "frameIndex": self.frameIndex,
                 "sortBy": self.sortBy,
-                "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""}}
+                "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": []}}
 
     def field_defaults(self):
         return {"custom": {"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False,
@@ -180,3 +180,12 @@ class TimeSeries(core.TimeSeries):
 
     dataSource = attr.ib(default=None, validator=_datasource)
     maxDataPoints = attr.ib(default=None)
+
+    def to_json_data(self):
+        data = super().to_json_data()
+        # Grafana 8+ shows or hides the legend with showLegend; "hidden" is grafanalib's legacy mode.
+        legend = data["options"]["legend"]
+        legend["showLegend"] = legend["displayMode"] != "hidden"
+        if not legend["showLegend"]:
+            legend["displayMode"] = "list"
+        return data
