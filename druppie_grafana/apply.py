@@ -96,7 +96,9 @@ class Applier:
         failed_folders: set[str] = set()
         writes = [c for c in plan.changes if c.action != DELETE]
         deletes = [c for c in plan.changes if c.action == DELETE]
-        phases = [[c for c in writes if c.kind == kind] for kind in KINDS] + [deletes]
+        # Creates and updates in dependency order; deletions in reverse (dashboards before datasources).
+        phases = ([[c for c in writes if c.kind == kind] for kind in KINDS]
+                  + [[c for c in deletes if c.kind == kind] for kind in reversed(KINDS)])
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             for phase in phases:
                 results = list(pool.map(lambda c: self._one(c, failed_folders), phase))
