@@ -1,0 +1,89 @@
+"""Panel layout: unique panel ids, and gridPos inside Grafana's 24-column grid without overlaps."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .finding import ERROR, WARNING, Hit
+from .inputs import CheckInput
+from .registry import check, define
+from .walk import at, panels
+
+GRID_COLUMNS = 24
+
+PANEL_ID = define(
+    "panel-id-duplicate", WARNING,
+    "two panels of a dashboard share an id; Grafana renumbers one on load, so links by id (viewPanel, "
+    "d-solo embeds) reach a different panel than meant",
+    "give every panel its own id, or leave ids out and let the build number them")
+INVALID = define(
+    "gridpos-invalid", ERROR,
+    "a panel's gridPos is not whole numbers, or is negative or empty",
+    "use integers with x >= 0, y >= 0, w >= 1 and h >= 1")
+OUT_OF_GRID = define(
+    "gridpos-out-of-grid", WARNING,
+    "a panel reaches past column 24; Grafana narrows it on load, so it is not as wide as written",
+    "keep x + w <= 24")
+OVERLAP = define(
+    "gridpos-overlap", WARNING,
+    "two panels overlap; Grafana pushes one down, so the layout is not what the definition says",
+    "move or resize one of the panels")
+
+
+@check
+def panel_ids(checked: CheckInput) -> Iterator[Hit]:
+    for dash in checked.dashboards:
+        seen: dict[int, str] = {}
+        for panel, path in panels(dash.data):
+            pid = panel.get("id")
+            if not isinstance(pid, int) or isinstance(pid, bool):
+                continue
+            if pid in seen:
+                yield Hit(PANEL_ID, f"panel id {pid} is also used by {seen[pid]}", dash.file, at(path + ("id",)))
+            else:
+                seen[pid] = at(path)
+
+
+def _box(panel: dict) -> tuple[int, int, int, int] | None | tuple[str, str]:
+    """(x, y, w, h), None without gridPos, or (rule, message) when it is wrong."""
+    pos = panel.get("gridPos")
+    if not isinstance(pos, dict):
+        return None
+    values = [pos.get(k) for k in ("x", "y", "w", "h")]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return INVALID, f"gridPos values must be integers, got {pos}"
+    x, y, w, h = values
+    if x < 0 or y < 0 or w < 1 or h < 1:
+        return INVALID, f"gridPos {pos} has a negative position or an empty size"
+    if x + w > GRID_COLUMNS:
+        return OUT_OF_GRID, f"gridPos {pos} reaches column {x + w} of 24"
+    return x, y, w, h
+
+
+def _layers(dashboard: dict) -> dict[tuple, list[tuple[dict, tuple]]]:
+    """Panels that share one grid: the top level, and each row's own nested panels (stored as if open)."""
+    layers: dict[tuple, list] = {}
+    for panel, path in panels(dashboard):
+        layers.setdefault(path[:-1], []).append((panel, path))
+    return layers
+
+
+@check
+def grid_positions(checked: CheckInput) -> Iterator[Hit]:
+    for dash in checked.dashboards:
+        for layer in _layers(dash.data).values():
+            placed = []
+            for panel, path in layer:
+                box = _box(panel)
+                if box and isinstance(box[0], str):
+                    yield Hit(box[0], box[1], dash.file, at(path + ("gridPos",)))
+                    continue
+                if box is None:
+                    continue
+                x, y, w, h = box
+                for (ox, oy, ow, oh), opath in placed:
+                    if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+                        yield Hit(OVERLAP, f"panel {panel.get('title')!r} at {box} overlaps {at(opath)}",
+                                  dash.file, at(path + ("gridPos",)))
+                        break
+                placed.append((box, path))

@@ -1,0 +1,105 @@
+"""Walking a dashboard as Grafana reads it: panels (nested in rows, legacy `rows`), targets, variables,
+annotations, and the template-variable references inside strings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..errors import json_path
+
+Path = tuple  # JSON path parts
+
+
+# Grafana's own variable syntax (public/app/features/variables/utils.ts): $name, [[name:fmt]], ${name.field:fmt}.
+VARIABLE_REF = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
+
+
+def variable_refs(text: str) -> Iterator[tuple[str, int, int]]:
+    """(name, start, end) of each variable reference in text; `$1` (a regex back-reference) is no variable."""
+    for m in VARIABLE_REF.finditer(text):
+        name = m.group(1) or m.group(2) or m.group(4)
+        if name and not name.isdigit():
+            yield name, m.start(), m.end()
+
+
+def is_builtin(name: str) -> bool:
+    # $__interval, $__rate_interval, ${__from}, ${__value.raw}, $__all ... all start with __;
+    # `timeFilter` and `interval` are legacy aliases Grafana still fills in.
+    return name.startswith("__") or name in ("timeFilter", "interval")
+
+
+def at(parts: Path) -> str:
+    return json_path(parts)
+
+
+def panels(dashboard: dict) -> Iterator[tuple[dict, Path]]:
+    """Every panel, rows' nested panels included, with its JSON path."""
+    def walk(items: Any, base: Path) -> Iterator[tuple[dict, Path]]:
+        if not isinstance(items, list):
+            return
+        for index, panel in enumerate(items):
+            if isinstance(panel, dict):
+                yield panel, base + (index,)
+                yield from walk(panel.get("panels"), base + (index, "panels"))
+    yield from walk(dashboard.get("panels"), ("panels",))
+    rows = dashboard.get("rows")
+    if isinstance(rows, list):
+        for r, row in enumerate(rows):
+            if isinstance(row, dict):
+                yield from walk(row.get("panels"), ("rows", r, "panels"))
+
+
+def targets(panel: dict, base: Path) -> Iterator[tuple[dict, Path]]:
+    items = panel.get("targets")
+    if isinstance(items, list):
+        for index, target in enumerate(items):
+            if isinstance(target, dict):
+                yield target, base + ("targets", index)
+
+
+def variables(dashboard: dict) -> Iterator[tuple[dict, Path]]:
+    templating = dashboard.get("templating")
+    items = templating.get("list") if isinstance(templating, dict) else None
+    if isinstance(items, list):
+        for index, var in enumerate(items):
+            if isinstance(var, dict):
+                yield var, ("templating", "list", index)
+
+
+def annotations(dashboard: dict) -> Iterator[tuple[dict, Path]]:
+    block = dashboard.get("annotations")
+    items = block.get("list") if isinstance(block, dict) else None
+    if isinstance(items, list):
+        for index, ann in enumerate(items):
+            if isinstance(ann, dict):
+                yield ann, ("annotations", "list", index)
+
+
+def strings(value: Any, base: Path) -> Iterator[tuple[str, Path]]:
+    """Every string inside value, with its path."""
+    if isinstance(value, str):
+        yield value, base
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, base + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings(item, base + (index,))
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query text of a dashboard, with the datasource type it is sent to (when known)."""
+
+    text: str
+    ds_type: str | None
+    path: Path
+
+
+def input_names(dashboard: dict) -> set[str]:
+    """Names declared in `__inputs` (placeholders an import replaces, e.g. DS_PROMETHEUS)."""
+    items = dashboard.get("__inputs")
+    return {i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)} \
+        if isinstance(items, list) else set()
