@@ -3,6 +3,7 @@ and label and metric names are the contract's (and follow it when it changes).""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ import yaml
 
 from druppie_grafana.build import Project, build, build_resources
 from druppie_grafana.errors import InputError
+from druppie_grafana.outputs.helm_values import loki_label_name as label_name
 from druppie_grafana.resources import DATASOURCE
 
 ENVS = ("dev", "test", "prod")
@@ -146,7 +148,8 @@ def test_tempo_naming_generates_span_metrics_in_tempo_with_the_contract_labels(s
     assert generator["enabled"] is True
     assert generator["storage"]["remote_write"][0]["send_exemplars"] is True  # exemplars link points to traces
     assert set(values["tempo-values.yaml"]["tempo"]["overrides"]["defaults"]["metrics_generator"]["processors"]) \
-        == {"span-metrics", "service-graphs"}
+        == {"span-metrics", "service-graphs", "local-blocks"}
+    assert generator["processor"]["span_metrics"]["dimensions"] == [contract.agent_attribute]
     dims = generator["processor"]["span_metrics"]["intrinsic_dimensions"]
     assert {k for k, on in dims.items() if on} == {m.service_label, m.span_name_label, m.span_kind_label,
                                                    m.status_code_label}
@@ -159,8 +162,10 @@ def test_otel_collector_naming_moves_span_metrics_to_the_collector_under_the_con
     values, urls = _helm(scratch_project, "dev")
     contract = Project(scratch_project).environment("dev").contract
     m = contract.metrics
-    assert values["tempo-values.yaml"]["tempo"]["metricsGenerator"] == {"enabled": False}  # no series twice
-    assert "overrides" not in values["tempo-values.yaml"]["tempo"]
+    tempo = values["tempo-values.yaml"]["tempo"]
+    # Tempo keeps only local-blocks (TraceQL metrics): no span-metric or service-graph series twice.
+    assert tempo["overrides"]["defaults"]["metrics_generator"]["processors"] == ["local-blocks"]
+    assert "span_metrics" not in tempo["metricsGenerator"]["processor"]
     config = values["otel-collector-values.yaml"]["config"]
     spanmetrics = config["connectors"]["spanmetrics"]
     assert spanmetrics["exemplars"]["enabled"] is True
@@ -229,3 +234,81 @@ def test_prometheus_credentials_reach_tempo_remote_write(scratch_project):
     assert target["headers"] == {"X-Scope-OrgID": "druppie"}
     assert tempo["extraArgs"] == {"config.expand-env": "true"}  # else Tempo keeps ${PROM_PASSWORD} literally
     assert tempo["extraEnv"][0]["name"] == "PROM_PASSWORD"
+
+
+# ---- the dashboards' queries against what the values make Tempo or the collector produce ---------
+
+# The spanmetrics connector's own dimensions, before the configured ones.
+CONNECTOR_DIMENSIONS = ("service.name", "span.name", "span.kind", "status.code")
+METRIC = re.compile(r"\b(traces_[A-Za-z0-9_]+)")
+MATCHERS = re.compile(r"\b(traces_[A-Za-z0-9_]+)\{([^}]*)\}")
+BY = re.compile(r"\bby\s*\(([^)]*)\)")
+LABEL_VALUES = re.compile(r"label_values\(\s*(traces_[A-Za-z0-9_]+)[^,]*,\s*([A-Za-z0-9_]+)\s*\)")
+
+
+def _produced(values: dict, contract) -> tuple[set[str], set[str]]:
+    """(metric names, label names) the span metrics and service graphs are written with."""
+    m = contract.metrics
+    tempo = values["tempo-values.yaml"]["tempo"]["metricsGenerator"]["processor"]
+    connectors = values["otel-collector-values.yaml"]["config"].get("connectors", {})
+    if "span_metrics" in tempo:
+        dims = tempo["span_metrics"]
+        labels = {k for k, on in dims["intrinsic_dimensions"].items() if on}
+        labels |= {label_name(d) for d in dims["dimensions"]}
+    else:
+        attrs = CONNECTOR_DIMENSIONS + tuple(d["name"] for d in connectors["spanmetrics"]["dimensions"])
+        labels = {label_name(a) for a in attrs}
+    labels |= {"le", m.graph_client_label, m.graph_server_label}
+    names = {m.calls_total, m.latency_bucket, m.latency_count, m.latency_sum, m.graph_request_total,
+             m.graph_request_failed_total, m.graph_server_seconds_bucket}
+    return names, labels
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _unproduced(texts, names: set[str], labels: set[str]) -> list[str]:
+    missing = []
+    for text in texts:
+        if "traces_" not in text:
+            continue
+        missing += [f"metric {n} in {text!r}" for n in METRIC.findall(text) if n not in names]
+        used = [part.split("=")[0].split("!")[0].strip() for _, body in MATCHERS.findall(text)
+                for part in body.split(",")]
+        used += [label.strip() for group in BY.findall(text) for label in group.split(",")]
+        used += [label for _, label in LABEL_VALUES.findall(text)]
+        missing += [f"label {lb} in {text!r}" for lb in used if lb and not lb.startswith("$") and lb not in labels]
+    return missing
+
+
+@pytest.mark.parametrize("naming", ["tempo", "otel-collector"])
+def test_the_dashboards_query_only_metrics_and_labels_that_are_produced(project_root, scratch_project, naming):
+    dashboards = sorted((project_root / "dashboards").glob("*.py"))
+    if not any(not p.name.startswith("_") for p in dashboards):
+        pytest.skip("no dashboards defined yet")
+    for path in dashboards:
+        shutil.copy(path, scratch_project / "dashboards" / path.name)
+    _set(scratch_project, contract={"metrics_naming": naming})
+    result = build(Project(scratch_project), "dev")
+    values = {p.removeprefix("helm/"): yaml.safe_load(t) for p, t in result.files.items() if p.startswith("helm/")}
+    names, labels = _produced(values, result.env.contract)
+    texts = [t for r in result.resources for t in _strings(r.spec)]
+    assert any(result.env.contract.metrics.calls_total in t for t in texts)  # the check saw span-metric queries
+    assert _unproduced(texts, names, labels) == []
+
+
+def test_the_produced_check_catches_a_label_nobody_writes(shipped):
+    contract = Project(shipped["root"]).environment("dev").contract
+    names, labels = _produced(shipped["dev"][0], contract)
+    m = contract.metrics
+    bad = [f"sum by (http_route) (rate({m.calls_total}{{{m.service_label}=\"a\"}}[5m]))",
+           f"label_values({m.calls_total}, gen_ai_system)", "rate(traces_spanmetrics_size_total[5m])"]
+    assert len(_unproduced(bad, names, labels)) == 3

@@ -9,8 +9,8 @@ queries match what is produced:
 - metrics_naming "tempo": Tempo's metrics-generator writes span metrics and service graphs
   (traces_spanmetrics_*, label `service`, exemplar `traceID`) to Prometheus by remote write.
 - metrics_naming "otel-collector": the collector's spanmetrics and servicegraph connectors write them
-  (traces_span_metrics_*, label `service_name`, exemplar `trace_id`) and Tempo's generator is off, so
-  no series is written twice.
+  (traces_span_metrics_*, label `service_name`, exemplar `trace_id`) and Tempo's generator runs only
+  local-blocks (for TraceQL metrics), so no series is written twice.
 """
 
 from __future__ import annotations
@@ -152,35 +152,55 @@ def _tempo_remote_write(env: Environment) -> dict[str, Any]:
     return target
 
 
+def span_metric_dimensions(contract: Contract) -> list[str]:
+    """Span attributes added to the span metrics as labels beyond the producer's own (service, span
+    name, kind, status): the agent, which the latency dashboard groups by. Both producers name the
+    label after the attribute with every other character than [A-Za-z0-9_] as _."""
+    return [contract.agent_attribute]
+
+
+def tempo_processors(contract: Contract) -> list[str]:
+    """Metrics-generator processors. local-blocks always: it answers the dashboards' TraceQL metrics
+    queries. Span metrics and service graphs only when Tempo is the contract's producer of them."""
+    producer = ["service-graphs", "span-metrics"] if contract.metrics_naming == "tempo" else []
+    return producer + ["local-blocks"]
+
+
 def tempo_values(env: Environment) -> dict[str, Any]:
     contract = env.contract
-    generator = contract.metrics_naming == "tempo"
+    m = contract.metrics
+    processors = tempo_processors(contract)
+    processor: dict[str, Any] = {
+        # Keep every span (not only server spans) and flush blocks, so TraceQL metrics reach back in time.
+        "local_blocks": {"filter_server_spans": False, "flush_to_storage": True},
+    }
+    if "span-metrics" in processors:
+        # The labels the dashboards group and filter by: Tempo's intrinsic dimensions plus the agent.
+        processor["span_metrics"] = {
+            "intrinsic_dimensions": {m.service_label: True, m.span_name_label: True, m.span_kind_label: True,
+                                     m.status_code_label: True},
+            "dimensions": span_metric_dimensions(contract),
+        }
     tempo: dict[str, Any] = {
         "server": {"http_listen_port": TEMPO_HTTP_PORT},
         "receivers": {"otlp": {"protocols": {
             "grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"},
             "http": {"endpoint": f"0.0.0.0:{OTLP_HTTP_PORT}"},
         }}},
-        "metricsGenerator": {"enabled": generator},
-    }
-    if generator:
-        m = contract.metrics
-        tempo["metricsGenerator"].update({
+        "metricsGenerator": {
+            "enabled": True,
             "remoteWriteUrl": remote_write_url(env),
-            # On the persistent volume, so a restart does not lose unsent samples.
+            # On the persistent volume, so a restart loses neither unsent samples nor recent blocks.
             "storage": {"path": "/var/tempo/generator/wal", "remote_write": [_tempo_remote_write(env)]},
             "traces_storage": {"path": "/var/tempo/generator/traces"},
-            # The labels the contract's queries group and filter by: Tempo's intrinsic dimensions.
-            "processor": {"span_metrics": {"intrinsic_dimensions": {
-                m.service_label: True, m.span_name_label: True, m.span_kind_label: True,
-                m.status_code_label: True,
-            }}},
-        })
-        tempo["overrides"] = {"defaults": {"metrics_generator": {"processors": ["service-graphs", "span-metrics"]}}}
-        names = _env_refs(env.endpoint("prometheus"))
-        if names:  # Tempo expands ${VAR} in its config only when asked to
-            tempo["extraArgs"] = {"config.expand-env": "true"}
-            tempo["extraEnv"] = _secret_env(names)
+            "processor": processor,
+        },
+        "overrides": {"defaults": {"metrics_generator": {"processors": processors}}},
+    }
+    names = _env_refs(env.endpoint("prometheus"))
+    if names:  # Tempo expands ${VAR} in its config only when asked to
+        tempo["extraArgs"] = {"config.expand-env": "true"}
+        tempo["extraEnv"] = _secret_env(names)
     return {"persistence": {"enabled": True, "size": PERSISTENCE_SIZE}, "tempo": tempo}
 
 
@@ -215,7 +235,8 @@ def _span_metrics_connector(contract: Contract) -> dict[str, Any]:
     m = contract.metrics
     namespace = m.calls_total.removesuffix("_calls_total")
     unit = {1.0: "s", 0.001: "ms"}[m.latency_unit_seconds]
-    return {"namespace": namespace, "histogram": {"unit": unit}, "exemplars": {"enabled": True}}
+    return {"namespace": namespace, "histogram": {"unit": unit}, "exemplars": {"enabled": True},
+            "dimensions": [{"name": attr} for attr in span_metric_dimensions(contract)]}
 
 
 def collector_values(env: Environment) -> dict[str, Any]:
