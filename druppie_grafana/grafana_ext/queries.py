@@ -14,7 +14,8 @@ _NOT_LABEL_CHAR = re.compile(r"[^A-Za-z0-9_]")
 
 def quote(value: str) -> str:
     """A double-quoted string literal (Go syntax, shared by TraceQL, LogQL and PromQL)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def anchored(regex: str) -> str:
