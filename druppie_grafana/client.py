@@ -23,6 +23,7 @@ from .secrets import MASK
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+MAX_BACKOFF = 5.0  # seconds
 USER_AGENT = "druppie-grafana"
 
 
@@ -204,7 +205,7 @@ class GrafanaClient:
             except GrafanaError as exc:
                 if not exc.transient or attempt == attempts - 1:
                     raise
-                time.sleep(self.settings.backoff * (2 ** attempt) * (0.5 + random.random()))
+                time.sleep(min(self.settings.backoff * (2 ** attempt), MAX_BACKOFF) * (0.5 + random.random()))
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, params, body) -> Any:

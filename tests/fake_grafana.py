@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 READ_ONLY_ROLES = {"Viewer"}
@@ -44,12 +44,19 @@ class Faults:
     kinds: tuple = ("500", "502", "503", "reset", "lost", "slow")
     slow_seconds: float = 0.3
     seed: int = 1
+    writes_only: bool = False
+    rule: Callable[[str, str, Any], str] | None = None  # (method, path, body) -> a fault kind or "": always applied
     rng: random.Random = field(init=False)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
 
-    def pick(self) -> str:
+    def pick(self, method: str, path: str, body: Any) -> str:
+        forced = self.rule(method, path, body) if self.rule else ""
+        if forced:
+            return forced
+        if self.writes_only and method == "GET":
+            return ""
         if self.rate and self.rng.random() < self.rate:
             return self.rng.choice(self.kinds)
         return ""
@@ -185,7 +192,7 @@ class FakeGrafana:
                 body = json.loads(raw)
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-        fault = self.faults.pick()
+        fault = self.faults.pick(req.command, parts.path, body)
         entry = Logged(req.command, parts.path, query, body, 0, fault)
         with self.lock:
             self.log.append(entry)
