@@ -330,3 +330,29 @@ def test_latency_timeseries_ask_for_exemplars(built):
     with_exemplars = [t for t in prom if t["exemplar"]]
     assert with_exemplars and all("histogram_quantile" in t["expr"] for t in with_exemplars)
     assert any("quantile_over_time" in q for q in _queries(spec))
+
+
+# ---- query syntax -------------------------------------------------------------------------------
+
+LANGUAGES = {"prometheus": "promql", "loki": "logql", "tempo": "traceql"}
+
+
+@pytest.mark.parametrize("env_name", sorted(ENVS))
+def test_every_query_parses_with_the_projects_grammars(built, env_name):
+    from druppie_grafana.checks.grammar import check_syntax
+    from druppie_grafana.checks.interpolate import interpolate
+
+    sites = []
+    for spec in built[env_name].values():
+        for panel in _panels(spec):
+            for target in panel.get("targets", []):
+                text = target.get("expr") or target.get("query")
+                if text and text != "$traceID":  # a lone trace id is a lookup, not TraceQL
+                    lang = LANGUAGES[target["datasource"]["type"]]
+                    sites.append((spec["uid"], panel["title"], lang, interpolate(text, lang)[0]))
+    results = check_syntax([(lang, text, True) for _, _, lang, text in sites])
+    if any(r.unchecked for r in results):
+        pytest.skip(f"grammars unavailable: {results[0].unchecked}")
+    bad = [(uid, title, text, r.errors) for (uid, title, _, text), r in zip(sites, results) if r.errors]
+    assert not bad
+    assert {lang for _, _, lang, _ in sites} == set(LANGUAGES.values())
