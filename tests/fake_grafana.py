@@ -32,6 +32,7 @@ class Logged:
     body: Any
     status: int  # 0 when the connection was reset
     fault: str = ""
+    org_id: str = ""  # the X-Grafana-Org-Id header
 
 
 @dataclass
@@ -193,7 +194,7 @@ class FakeGrafana:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
         fault = self.faults.pick(req.command, parts.path, body)
-        entry = Logged(req.command, parts.path, query, body, 0, fault)
+        entry = Logged(req.command, parts.path, query, body, 0, fault, req.headers.get("X-Grafana-Org-Id", ""))
         with self.lock:
             self.log.append(entry)
         if self.latency:
@@ -246,8 +247,11 @@ class FakeGrafana:
         req.send_response(status)
         req.send_header("Content-Type", "application/json")
         req.send_header("Content-Length", str(len(data)))
-        req.end_headers()
-        req.wfile.write(data)
+        try:
+            req.end_headers()
+            req.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout): like Grafana, carry on
+            req.close_connection = True
 
     @staticmethod
     def _reset(req) -> None:

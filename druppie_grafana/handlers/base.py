@@ -26,12 +26,17 @@ def content_hash(comparable: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _is_secret(key: str, value: Any) -> bool:
+    # secureJsonFields {"password": true} only says a secret is set: that may be shown
+    return key in SECRET_KEYS and not isinstance(value, bool)
+
+
 def mask_secrets(value: Any) -> Any:
     """Plain data with every credential reference or value replaced by the mask."""
     if isinstance(value, SecretRef) or secret_ref_from_json(value) is not None:
         return MASK
     if isinstance(value, dict):
-        return {k: MASK if k in SECRET_KEYS and not isinstance(v, dict) else mask_secrets(v)
+        return {k: MASK if _is_secret(k, v) and not isinstance(v, dict) else mask_secrets(v)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]
@@ -41,7 +46,7 @@ def mask_secrets(value: Any) -> Any:
 def scrub(value: Any) -> Any:
     """Grafana's JSON without anything secret: what backups hold."""
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items() if k not in SECRET_KEYS}
+        return {k: scrub(v) for k, v in value.items() if not _is_secret(k, v)}
     if isinstance(value, list):
         return [scrub(v) for v in value]
     return value
