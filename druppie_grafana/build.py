@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .checks.gate import validation_gate
 from .definitions import BuildContext, Definition, load_definitions, traceback_problem
 from .environments import ENVIRONMENTS_FILE, Environment, load_environments
 from .errors import InputError, Problem
@@ -31,7 +32,7 @@ OUTPUTS: list[OutputAdapter] = [
 # Gates run on the built resources before anything is written or pushed. Each returns warning lines
 # to show, and raises InputError when the resources must not go further.
 Gate = Callable[[list[Resource], Environment], list[str]]
-GATES: list[Gate] = []
+GATES: list[Gate] = [validation_gate]
 
 
 @dataclass(frozen=True)

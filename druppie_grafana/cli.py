@@ -12,6 +12,7 @@ from .errors import DruppieError
 # verb -> module under druppie_grafana.commands. The first is the default verb.
 VERBS = {
     "build": "build",
+    "validate": "validate",
     "plan": "plan",
     "apply": "apply",
 }

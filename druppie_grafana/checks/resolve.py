@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .inputs import CheckInput
 from .walk import VARIABLE_REF, input_names, variables
 
+_PLACEHOLDER = re.compile(r"\$\{([^}:]+)\}")
 BUILTIN = {"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "mixed", "dashboard", "default",
            "datasource", "expr", "__expr__", "-100"}
 BUILTIN_TYPES = {"datasource", "grafana", "__expr__", "dashboard", "mixed"}
@@ -40,6 +42,8 @@ def parse_ref(value: Any) -> Ref | None:
         return Ref(None, kind, None, False)
     m = VARIABLE_REF.fullmatch(key)
     variable = (m.group(1) or m.group(2) or m.group(4)) if m else None
+    if variable is None and (placeholder := _PLACEHOLDER.fullmatch(key)):
+        variable = placeholder.group(1)  # ${DS_NAME-WITH-DASHES}: an __inputs placeholder
     return Ref(key, kind, variable, by_name)
 
 
