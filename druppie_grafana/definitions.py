@@ -79,11 +79,21 @@ def traceback_problem(path: Path, exc: BaseException, what: str) -> Problem:
     return Problem(str(path), where, message, "fix the definition; the traceback line is named on the left")
 
 
+def _forget_helpers_of_other_folders(folder: str) -> None:
+    """Drop cached helper modules (`_common`, ...) that another definitions folder or an earlier
+    version of this one imported, so `from _common import x` always reads the file beside it."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        if name.startswith("_") and file and Path(file).parent.name in ("dashboards", "datasources"):
+            del sys.modules[name]
+
+
 def load_definitions(folder: Path, problems: list[Problem]) -> list[Definition]:
     """Import each definition module; a module that fails to import becomes a Problem."""
     loaded = []
     # Definitions may import helpers that sit beside them (files starting with _).
     folder_str = str(folder.resolve())
+    _forget_helpers_of_other_folders(folder_str)
     added = folder_str not in sys.path
     if added:
         sys.path.insert(0, folder_str)

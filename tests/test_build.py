@@ -245,3 +245,20 @@ def test_definitions_that_raise_are_all_reported_with_their_line(scratch_project
     result = _run(scratch_project)
     _assert_refused(scratch_project, result, "2 problems", "broken_import.py: line 1",
                     "ModuleNotFoundError", "tempo.py: line ", "KeyError")
+
+
+def test_helper_modules_are_read_from_each_project(tmp_path, scratch_project):
+    """Two projects in one process, each with its own dashboards/_common.py helper."""
+    from druppie_grafana.resources import DASHBOARD
+    titles = []
+    for title in ("First", "Second"):
+        root = tmp_path / title
+        import shutil
+        shutil.copytree(scratch_project, root)
+        (root / "dashboards/_common.py").write_text(f"TITLE = {title!r}\n")
+        (root / "dashboards/one.py").write_text(
+            "from _common import TITLE\nUID = 'one'\ndef build(ctx):\n    return {'title': TITLE, 'panels': []}\n")
+        project = Project(root)
+        resources = build_resources(project, project.environment("dev"))
+        titles.append(next(r.spec["title"] for r in resources if r.kind == DASHBOARD))
+    assert titles == ["First", "Second"]
