@@ -16,7 +16,7 @@ def test_pipelines_plan_on_review_and_apply_on_main():
     for name in ("github-actions.yml", "gitlab-ci.yml"):
         text = (EXAMPLES / name).read_text(encoding="utf-8")
         yaml.safe_load(text)
-        for verb in ("plan", "apply"):
+        for verb in ("validate", "plan", "apply"):
             assert verb in VERBS and f"provision.py {verb} --env prod" in text, (name, verb)
         assert "--format markdown" in text and f"-eq {EXIT_PENDING}" in text
         assert "GRAFANA_TOKEN" in text and "glsa_" not in text  # from the secret store, never inline
