@@ -226,3 +226,13 @@ def test_build_refuses_errors_and_honours_dashboard_ignores(scratch_project):
     _write(scratch_project, uid="no-such-datasource", ignored='{"datasource-unresolved": "points at an external one"}')
     result = build(Project(scratch_project), None)
     assert any("panel-id-duplicate" in w for w in result.warnings)
+
+
+def test_checks_block_in_environments_file(scratch_project, capsys):
+    _write(scratch_project)
+    env_file = scratch_project / "environments.yaml"
+    env_file.write_text(env_file.read_text() + "\nchecks:\n  severity: {panel-id-duplicate: error}\n")
+    assert main(["validate", "--root", str(scratch_project)]) == 1
+    assert "error [panel-id-duplicate]" in capsys.readouterr().out
+    env_file.write_text(env_file.read_text().replace("panel-id-duplicate: error", "panel-id-duplicate: off"))
+    assert main(["validate", "--root", str(scratch_project)]) == 0
