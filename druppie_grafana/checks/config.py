@@ -66,7 +66,9 @@ def apply_checks_block(config: RuleConfig, block: Any, source: str) -> None:
     if not isinstance(disable, list):
         raise InputError([Problem(source, "$.checks.disable", "must be a list of rule ids", "")])
     config.apply({rule_id: OFF for rule_id in disable}, source, "$.checks.disable")
-    config.apply(block.get("severity") or {}, source, "$.checks.severity")
+    # YAML 1.1 reads an unquoted `off` as false.
+    severity = {k: OFF if v is False else v for k, v in (block.get("severity") or {}).items()}
+    config.apply(severity, source, "$.checks.severity")
 
 
 def parse_flags(disable: list[str] | None, severity: list[str] | None) -> dict[str, str]:
