@@ -82,6 +82,12 @@ class FakeGrafana:
         self.secure: dict[str, dict[str, str]] = {}  # datasource uid -> secret values (never returned)
         self.dashboards: dict[str, dict] = {}  # uid -> {"dashboard", "folderUid", "provisioned", ...}
         self.health_errors: dict[str, str] = {}
+        # access: users (one service-account user per token unless given), teams, permissions
+        self.users: dict[int, dict] = {}  # id -> {id, login, role (org role), isServiceAccount}
+        self.token_users: dict[str, int] = {}
+        self.teams: dict[int, dict] = {}  # id -> {id, uid, name, email, orgId, members: set of user ids}
+        self.folder_permissions: dict[str, list[dict]] = {}  # folder uid -> [{teamId|userId|role, permission}]
+        self.datasource_permissions: dict[str, dict[tuple, str]] = {}  # uid -> {(kind, id or role): level}
         self.internal_errors: list[str] = []
         self._next_id = 1
         self._server: ThreadingHTTPServer | None = None
@@ -102,7 +108,19 @@ class FakeGrafana:
             ("GET", r"/api/dashboards/uid/(?P<uid>[^/]+)", self._get_dashboard),
             ("DELETE", r"/api/dashboards/uid/(?P<uid>[^/]+)", self._delete_dashboard),
             ("GET", r"/api/search", self._search),
+            ("GET", r"/api/folders/(?P<uid>[^/]+)/permissions", self._get_folder_permissions),
+            ("POST", r"/api/folders/(?P<uid>[^/]+)/permissions", self._set_folder_permissions),
+            ("GET", r"/api/teams/search", self._search_teams),
+            ("POST", r"/api/teams", self._create_team),
+            ("GET", r"/api/user", self._user),
+            ("GET", r"/api/user/orgs", self._user_orgs),
+            ("GET", r"/api/user/teams", self._user_teams),
+            ("GET", r"/api/org/users/lookup", self._lookup_org_users),
+            ("GET", r"/api/access-control/datasources/(?P<uid>[^/]+)", self._get_datasource_permissions),
+            ("POST", r"/api/access-control/datasources/(?P<uid>[^/]+)", self._set_datasource_permissions),
         ]
+        for token, role in self.tokens.items():
+            self.add_user(f"sa-{role.lower()}-{len(self.users) + 1}", role, token=token, service_account=True)
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> "FakeGrafana":
@@ -176,6 +194,26 @@ class FakeGrafana:
             dash = {"uid": uid, "title": title, "id": self._id(), "version": 1, **fields}
             self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": provisioned}
 
+    def add_user(self, login: str, role: str, token: str | None = None, service_account: bool = False) -> int:
+        """A user of org 1 with an org role; with `token`, the identity that token authenticates."""
+        with self.lock:
+            uid = self._id()
+            self.users[uid] = {"id": uid, "login": login, "role": role, "isServiceAccount": service_account}
+            if token:
+                self.tokens[token] = role
+                self.token_users[token] = uid
+            return uid
+
+    def add_team(self, name: str, members: tuple[int, ...] = ()) -> int:
+        with self.lock:
+            tid = self._id()
+            self.teams[tid] = {"id": tid, "uid": f"team{tid}", "name": name, "email": "", "orgId": 1,
+                               "members": set(members)}
+            return tid
+
+    def team_id(self, name: str) -> int | None:
+        return next((t["id"] for t in self.teams.values() if t["name"] == name), None)
+
     # ------------------------------------------------------------ dispatch
     def _id(self) -> int:
         with self.lock:
@@ -226,7 +264,8 @@ class FakeGrafana:
             match = re.fullmatch(pattern, path)
             if match and method == req.command:
                 with self.lock:
-                    return func(body=body, query=query, **match.groupdict())
+                    return func(body=body, query=query, auth=req.headers.get("Authorization", ""),
+                                **match.groupdict())
         raise ApiError(404, "Not found")
 
     def _role(self, header: str) -> str:
@@ -277,13 +316,17 @@ class FakeGrafana:
             raise ApiError(404, "folder not found", status="not-found")
         return 200, self._folder_dto(self.folders[uid])
 
-    def _create_folder(self, body, **_):
+    def _create_folder(self, body, auth="", **_):
         uid = body.get("uid") or f"f{self._id()}"
         if not body.get("title"):
             raise ApiError(400, "folder title cannot be empty")
         if uid in self.folders or uid in self.dashboards:
             raise ApiError(409, "a folder with the same uid already exists")
         self.folders[uid] = {"id": self._id(), "uid": uid, "title": body["title"], "version": 1}
+        # what Grafana gives a new folder: its creator Admin, Editors Edit, Viewers View
+        creator = self._caller(auth)
+        self.folder_permissions[uid] = ([{"userId": creator["id"], "permission": 4}] if creator else []) + [
+            {"role": "Editor", "permission": 2}, {"role": "Viewer", "permission": 1}]
         return 200, self._folder_dto(self.folders[uid])
 
     def _update_folder(self, uid, body, **_):
@@ -339,6 +382,9 @@ class FakeGrafana:
         ds = self._new_datasource(body)
         self.datasources[ds["uid"]] = ds
         self.secure[ds["uid"]] = dict(body.get("secureJsonData") or {})
+        # Enterprise's defaults for a new datasource: Viewers and Editors may query it
+        self.datasource_permissions[ds["uid"]] = {("builtInRole", "Viewer"): "Query",
+                                                  ("builtInRole", "Editor"): "Query"}
         return 200, {"datasource": self._datasource_dto(ds), "id": ds["id"], "message": "Datasource added",
                      "name": ds["name"]}
 
@@ -444,3 +490,126 @@ class FakeGrafana:
                              "folderTitle": self.folders.get(entry["folderUid"], {}).get("title", "")})
         hits.sort(key=lambda h: (h["title"], h["uid"]))
         return 200, hits[(page - 1) * limit: page * limit]
+
+    # ------------------------------------------------------------ access
+    def _caller(self, auth: str) -> dict | None:
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        return self.users.get(self.token_users.get(token)) if token else None
+
+    def folder_level(self, uid: str, user: dict) -> int:
+        """The user's effective permission on a folder (org Admins: everything)."""
+        if user["role"] == "Admin":
+            return 4
+        rank = {"Viewer": 1, "Editor": 2, "Admin": 3}
+        best = 0
+        for item in self.folder_permissions.get(uid, []):
+            if (item.get("userId") == user["id"]
+                    or user["id"] in self.teams.get(item.get("teamId"), {}).get("members", ())
+                    or rank.get(item.get("role"), 9) <= rank.get(user["role"], 0)):
+                best = max(best, item["permission"])
+        return best
+
+    def _get_folder_permissions(self, uid, **_):
+        if uid not in self.folders:
+            raise ApiError(404, "folder not found")
+        out = []
+        for item in self.folder_permissions.get(uid, []):
+            team = self.teams.get(item.get("teamId"), {})
+            user = self.users.get(item.get("userId"), {})
+            dto = {"folderUid": uid, "uid": uid, "title": self.folders[uid]["title"], "isFolder": True,
+                   "inherited": False, "permission": item["permission"],
+                   "permissionName": {1: "View", 2: "Edit", 4: "Admin"}[item["permission"]],
+                   "userId": item.get("userId", 0), "userLogin": user.get("login", ""),
+                   "teamId": item.get("teamId", 0), "team": team.get("name", "")}
+            if item.get("role"):
+                dto["role"] = item["role"]
+            out.append(dto)
+        return 200, out
+
+    def _set_folder_permissions(self, uid, body, auth="", **_):
+        if uid not in self.folders:
+            raise ApiError(404, "folder not found")
+        caller = self._caller(auth)
+        if caller is None or self.folder_level(uid, caller) < 4:
+            raise ApiError(403, "You'll need additional permissions to perform this action. "
+                                "Permissions needed: folders.permissions:write")
+        items = []
+        for item in body.get("items") or []:
+            keys = [k for k in ("teamId", "userId", "role") if item.get(k)]
+            if len(keys) != 1 or item.get("permission") not in (1, 2, 4):
+                raise ApiError(400, "invalid permission item")
+            if item.get("teamId") and item["teamId"] not in self.teams:
+                raise ApiError(400, "team not found")
+            if item.get("userId") and item["userId"] not in self.users:
+                raise ApiError(400, "user not found")
+            items.append({keys[0]: item[keys[0]], "permission": item["permission"]})
+        self.folder_permissions[uid] = items
+        return 200, {"message": "Folder permissions updated"}
+
+    def _search_teams(self, query, **_):
+        name = query.get("name", [""])[0]
+        text = query.get("query", [""])[0].lower()
+        hits = [t for t in self.teams.values() if (not name or t["name"] == name) and text in t["name"].lower()]
+        teams = [{k: v for k, v in t.items() if k != "members"} | {"memberCount": len(t["members"])}
+                 for t in sorted(hits, key=lambda t: t["name"])]
+        return 200, {"totalCount": len(teams), "teams": teams, "page": 1, "perPage": 1000}
+
+    def _create_team(self, body, **_):
+        if not body.get("name"):
+            raise ApiError(400, "team name is required")
+        if self.team_id(body["name"]) is not None:
+            raise ApiError(409, "Team name taken")
+        tid = self.add_team(body["name"])
+        return 200, {"message": "Team created", "teamId": tid, "uid": self.teams[tid]["uid"]}
+
+    def _user(self, auth="", **_):
+        user = self._caller(auth)
+        if user is None:
+            raise ApiError(404, "user not found")
+        return 200, {"id": user["id"], "uid": f"u{user['id']}", "login": user["login"], "email": "",
+                     "name": user["login"], "orgId": 1, "isGrafanaAdmin": False}
+
+    def _user_orgs(self, auth="", **_):
+        user = self._caller(auth)
+        return 200, [{"orgId": 1, "name": "Main Org.", "role": user["role"]}] if user else []
+
+    def _user_teams(self, auth="", **_):
+        user = self._caller(auth)
+        return 200, [{k: v for k, v in t.items() if k != "members"} for t in self.teams.values()
+                     if user and user["id"] in t["members"]]
+
+    def _lookup_org_users(self, query, **_):
+        text = query.get("query", [""])[0].lower()
+        limit = int(query.get("limit", ["1000"])[0])
+        hits = [u for u in self.users.values() if text in u["login"].lower() and not u["isServiceAccount"]]
+        return 200, [{"userId": u["id"], "login": u["login"], "avatarUrl": ""} for u in hits][:limit]
+
+    def _get_datasource_permissions(self, uid, **_):
+        if uid not in self.datasources:
+            raise ApiError(404, "Data source not found")
+        out = []
+        for (kind, key), level in sorted(self.datasource_permissions.get(uid, {}).items(), key=str):
+            dto = {"id": len(out) + 1, "actions": [], "permission": level, "isManaged": True,
+                   "isInherited": False, "isServiceAccount": False}
+            if kind == "teamId":
+                dto.update(teamId=key, team=self.teams[key]["name"])
+            elif kind == "userId":
+                dto.update(userId=key, userLogin=self.users[key]["login"])
+            else:
+                dto["builtInRole"] = key
+            out.append(dto)
+        return 200, out
+
+    def _set_datasource_permissions(self, uid, body, **_):
+        if uid not in self.datasources:
+            raise ApiError(404, "Data source not found")
+        current = self.datasource_permissions.setdefault(uid, {})
+        for item in body.get("permissions") or []:
+            kind = next(k for k in ("teamId", "userId", "builtInRole") if item.get(k))
+            if item.get("permission") not in ("", "Query", "Edit", "Admin"):
+                raise ApiError(400, "invalid permission")
+            if item["permission"]:
+                current[(kind, item[kind])] = item["permission"]
+            else:
+                current.pop((kind, item[kind]), None)
+        return 200, {"message": "Permissions updated"}

@@ -26,7 +26,9 @@ def check_build(resources: list[Resource], env: Environment, config: RuleConfig 
     if config is None:
         config = build_config(environments_data(env), env.source)
     ignores = {res.source: definition_ignores(res.source) for res in resources if res.kind == DASHBOARD}
-    return run_checks(from_resources(resources, env.contract, ignores), config)
+    checked = from_resources(resources, env.contract, ignores)
+    checked.environment = env
+    return run_checks(checked, config)
 
 
 def validation_gate(resources: list[Resource], env: Environment) -> list[str]:

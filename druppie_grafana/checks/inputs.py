@@ -89,6 +89,7 @@ class CheckInput:
     # True when `datasources` is every datasource Grafana will have (a build, or YAML given with the
     # dashboards): only then is a concrete uid that is not among them reported as unresolved.
     complete_inventory: bool = False
+    environment: Any = None  # the Environment being built (None for files given on the command line)
 
     def datasource_by_ref(self, ref: str) -> DatasourceEntry | None:
         for entry in self.datasources:

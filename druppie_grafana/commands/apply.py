@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from ..access import apply_access, plan_access
 from ..apply import Applier, check_secrets
 from ..backups import Backups
 from ..plan import make_plan
@@ -30,8 +31,18 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers)
     backups = Backups(args.backup_dir or project.root / "backups", env.name, redact=client.redact)
     applier = Applier(client, force=args.force, workers=args.workers, environ=os.environ, backups=backups)
+    access = plan_access(client, env, resources)
     print(f"Applying environment {env.name} to {client.settings.url}:")
     result = applier.apply(plan)
+    # permissions after the folders and datasources exist; none on a resource that was not applied
+    not_applied = {(o.change.kind, o.change.uid) for o in result.outcomes if not o.ok}
+    writes_before_access = client.counts["write"]
+    access_outcomes = apply_access(client, access, skip=not_applied)
+    access_writes = client.counts["write"] - writes_before_access
+    for outcome in access_outcomes:
+        print(client.redact(outcome.line()))
+    for warning in access.warnings:
+        print(warning)
     if plan.orphans:
         print(f"  kept      {len(plan.orphans)} owned resource(s) no longer defined (--prune deletes them): "
               + ", ".join(c.label for c in plan.orphans))
@@ -40,5 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_health:
         for uid, status, message in applier.health(resources, result.outcomes):
             print(client.redact(f"  health    datasource {uid}: {status}" + (f" ({message})" if message else "")))
-    print(result.summary())
-    return 0 if result.ok else 1
+    access_ok = all(o.ok for o in access_outcomes)
+    summary = result.summary() if access_ok else result.summary().replace("Apply complete", "Apply INCOMPLETE")
+    if access_outcomes:
+        summary += (f" Access: {access_writes} write requests"
+                    + ("." if access_ok else f", {sum(not o.ok for o in access_outcomes)} step(s) not applied."))
+    print(summary)
+    return 0 if result.ok and access_ok else 1

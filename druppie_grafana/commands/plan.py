@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from ..access import merge_json, plan_access
 from ..build import Project, checked_resources
 from ..client import client_for
 from ..plan import EXIT_PENDING, RENDERERS, make_plan
@@ -48,5 +49,10 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers)
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
+    access = plan_access(client, env, resources)  # permissions, shown after the resources they protect
+    if args.format == "json":
+        text = merge_json(text, access)
+    else:
+        text += access.render_markdown() if args.format == "markdown" else access.render_text()
     sys.stdout.write(client.redact(text))
-    return EXIT_PENDING if plan.pending else 0
+    return EXIT_PENDING if plan.pending or access.pending else 0
