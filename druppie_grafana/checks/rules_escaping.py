@@ -10,7 +10,7 @@ from typing import Iterator
 from .finding import ERROR, Hit
 from .inputs import API, PROVISIONING, CheckInput
 from .registry import check, define
-from .walk import at, strings
+from .walk import at, dollar_strings, strings
 
 DOLLAR = define(
     "dollar-escaping", ERROR,
@@ -34,7 +34,7 @@ def dollar_escaping(checked: CheckInput) -> Iterator[Hit]:
             elif entry.form == API and "$$" in text:
                 yield Hit(DOLLAR, f"{text!r}: the API does not unescape $$", entry.file, where)
     for dash in checked.dashboards:
-        for text, parts in strings(dash.data, ()):
+        for text, parts, _ in dollar_strings(dash.data):
             if "$$" in text:
                 yield Hit(DOLLAR, f"{text[:120]!r}: dashboard JSON is not interpolated, $$ stays two dollars",
                           dash.file, at(parts))

@@ -79,13 +79,16 @@ def _datasource_queries(checked: CheckInput) -> list[tuple[str, str, str, str]]:
 @check
 def query_syntax(checked: CheckInput) -> Iterator[Hit]:
     sites = _dashboard_queries(checked) + _datasource_queries(checked)
+    # Dashboards repeat their queries (same panel in every service's copy): each distinct one is checked once.
+    distinct = list(dict.fromkeys((lang, text) for lang, text, _, _ in sites))
     queries = []
-    for lang, text, _, _ in sites:
+    for lang, text in distinct:
         stood_in, bare = interpolate(text, lang)
         queries.append((lang, stood_in, not bare))
-    results = check_syntax(queries)
+    result_of = dict(zip(distinct, check_syntax(queries)))
     unchecked: dict[str, list] = {}
-    for (lang, text, file, path), result in zip(sites, results):
+    for lang, text, file, path in sites:
+        result = result_of[lang, text]
         if result.unchecked:
             unchecked.setdefault(result.unchecked, []).append((file, path))
         for message in result.errors[:1]:

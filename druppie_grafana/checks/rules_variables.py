@@ -7,7 +7,7 @@ from typing import Iterator
 from .finding import WARNING, Hit
 from .inputs import CheckInput
 from .registry import check, define
-from .walk import at, input_names, is_builtin, panels, strings, variable_refs, variables
+from .walk import at, dollar_strings, input_names, is_builtin, panels, variable_refs, variables
 
 UNDEFINED = define(
     "variable-undefined", WARNING,
@@ -22,18 +22,6 @@ UNUSED = define(
 _SKIP_KEYS = {"content", "description", "__inputs", "__requires", "__elements"}
 
 
-def _scanned(value, base):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key not in _SKIP_KEYS:
-                yield from _scanned(item, base + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _scanned(item, base + (index,))
-    elif isinstance(value, str):
-        yield value, base
-
-
 @check
 def template_variables(checked: CheckInput) -> Iterator[Hit]:
     for dash in checked.dashboards:
@@ -42,7 +30,9 @@ def template_variables(checked: CheckInput) -> Iterator[Hit]:
         known = set(defined) | input_names(data)
         used: set[str] = set()
         reported: set[tuple[str, tuple]] = set()
-        for text, path in _scanned(data, ()):
+        for text, path, skipped in dollar_strings(data, _SKIP_KEYS):
+            if skipped:
+                continue
             own = path[:3] if path[:2] == ("templating", "list") else None
             for name, _, _ in variable_refs(text):
                 if own is not None and defined.get(name) == own:

@@ -89,6 +89,29 @@ def strings(value: Any, base: Path) -> Iterator[tuple[str, Path]]:
             yield from strings(item, base + (index,))
 
 
+def dollar_strings(value: Any, skip_keys: frozenset = frozenset()) -> list[tuple[str, Path, bool]]:
+    """(text, path, under a skip key) of every string in value that can hold a variable or `$$` (it has `$`
+    or `[[`), in the order of `strings`. The path is only built for those: most strings have neither."""
+    found: list[tuple[str, Path, bool]] = []
+    trail: list = []
+
+    def walk(items: Any, skipped: bool) -> None:
+        for key, item in items.items() if isinstance(items, dict) else enumerate(items):
+            if isinstance(item, str):
+                if "$" in item or "[[" in item:
+                    found.append((item, (*trail, key), skipped or key in skip_keys))
+            elif isinstance(item, (dict, list)):
+                trail.append(key)
+                walk(item, skipped or key in skip_keys)
+                trail.pop()
+    if isinstance(value, str):
+        if "$" in value or "[[" in value:
+            found.append((value, (), False))
+    elif isinstance(value, (dict, list)):
+        walk(value, False)
+    return found
+
+
 @dataclass(frozen=True)
 class Query:
     """One query text of a dashboard, with the datasource type it is sent to (when known)."""
