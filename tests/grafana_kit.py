@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 from druppie_grafana.apply import Applier, ApplyResult, check_secrets
@@ -11,6 +12,9 @@ from druppie_grafana.client import ClientSettings, GrafanaClient
 from druppie_grafana.plan import Plan, make_plan
 from druppie_grafana.resources import DASHBOARD, DATASOURCE, FOLDER, Resource
 from druppie_grafana.secrets import SecretRef
+
+import openapi_check
+from fake_grafana import FakeGrafana
 
 TOKEN = "test-token"
 SECRET = "loki-pw-7f3a9c"  # a credential value that must never show up anywhere but Grafana's store
@@ -96,3 +100,17 @@ def set_dashboard(root: Path, uid: str, title: str) -> None:
         def build(ctx):
             return {{"title": {title!r}, "schemaVersion": 39, "panels": [], "tags": ["team"]}}
         """), encoding="utf-8")
+
+
+@contextmanager
+def running_grafana(monkeypatch=None, **options):
+    """A fake Grafana on 127.0.0.1 that must end with no internal error and only requests the OpenAPI
+    spec allows. With monkeypatch, the command line's environment (GRAFANA_URL, ...) points at it."""
+    with FakeGrafana(**options) as fake:
+        if monkeypatch is not None:
+            monkeypatch.setenv("GRAFANA_URL", fake.url)
+            monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
+            monkeypatch.setenv("LOKI_PASSWORD", SECRET)
+        yield fake
+        assert not fake.internal_errors
+        assert openapi_check.check_log(fake.log) == []

@@ -8,21 +8,15 @@ import json
 import pytest
 
 import grafana_kit as kit
-import openapi_check
 from druppie_grafana.cli import main
-from fake_grafana import FakeGrafana
 
 ACCESS = ("      access:\n        teams: {developers: View}\n        roles: {Viewer: None, Editor: None}\n")
 
 
 @pytest.fixture
 def grafana(monkeypatch):
-    with FakeGrafana() as fake:
-        monkeypatch.setenv("GRAFANA_URL", fake.url)
-        monkeypatch.setenv("GRAFANA_TOKEN", kit.TOKEN)
-        monkeypatch.setenv("LOKI_PASSWORD", kit.SECRET)
+    with kit.running_grafana(monkeypatch) as fake:
         yield fake
-        assert not fake.internal_errors and openapi_check.check_log(fake.log) == []
 
 
 @pytest.fixture
