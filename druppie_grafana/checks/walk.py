@@ -59,22 +59,22 @@ def targets(panel: dict, base: Path) -> Iterator[tuple[dict, Path]]:
                 yield target, base + ("targets", index)
 
 
-def variables(dashboard: dict) -> Iterator[tuple[dict, Path]]:
-    templating = dashboard.get("templating")
-    items = templating.get("list") if isinstance(templating, dict) else None
+def _listed(dashboard: dict, block_key: str) -> Iterator[tuple[dict, Path]]:
+    """The objects of dashboard[block_key]["list"], each with its path; anything malformed is skipped."""
+    block = dashboard.get(block_key)
+    items = block.get("list") if isinstance(block, dict) else None
     if isinstance(items, list):
-        for index, var in enumerate(items):
-            if isinstance(var, dict):
-                yield var, ("templating", "list", index)
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield item, (block_key, "list", index)
+
+
+def variables(dashboard: dict) -> Iterator[tuple[dict, Path]]:
+    return _listed(dashboard, "templating")
 
 
 def annotations(dashboard: dict) -> Iterator[tuple[dict, Path]]:
-    block = dashboard.get("annotations")
-    items = block.get("list") if isinstance(block, dict) else None
-    if isinstance(items, list):
-        for index, ann in enumerate(items):
-            if isinstance(ann, dict):
-                yield ann, ("annotations", "list", index)
+    return _listed(dashboard, "annotations")
 
 
 def strings(value: Any, base: Path) -> Iterator[tuple[str, Path]]:
