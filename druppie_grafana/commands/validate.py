@@ -49,10 +49,12 @@ def run(args: argparse.Namespace) -> int:
     project = Project(args.root)
     if args.paths:
         env_file = project.environments_file
-        contract = project.environment(args.env).contract if env_file.is_file() else DEFAULT_CONTRACT
+        # Outside a project (linting dashboards made in the UI) the default contract applies.
+        env = project.environment(args.env) if env_file.is_file() else None
+        contract = env.contract if env else DEFAULT_CONTRACT
         config = RuleConfig()
-        if env_file.is_file():
-            apply_checks_block(config, environments_data(project.environment(args.env)).get("checks"), str(env_file))
+        if env:
+            apply_checks_block(config, environments_data(env).get("checks"), str(env_file))
         config.apply(overrides, "command line", "--severity")
         findings = run_checks(from_paths([Path(p) for p in args.paths], contract), config)
         what = f"{len(args.paths)} path{'s' if len(args.paths) != 1 else ''}"
