@@ -51,9 +51,9 @@ def test_every_shipped_schema_compiles():
 
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_same_answer_as_jsonschema_on_damaged_copies(name):
+    if not (CORPUS / "dashboards").is_dir():
+        pytest.skip(f"corpus not found at {CORPUS}")  # environments.yaml alone gives too few samples
     samples = _samples()
-    if not samples:
-        pytest.skip(f"corpus not found at {CORPUS}")
     rng = random.Random(4)
     validator = _validator(name)
     compared = invalid = 0
