@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .client import GrafanaClient, GrafanaError, NotFound
+from .client import Conflict, GrafanaClient, GrafanaError, NotFound
 from .environments import Environment
 from .resources import DATASOURCE, FOLDER, Resource
 
@@ -38,6 +38,11 @@ class Grant:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}: {self.level}"
+
+
+def released_principals(access: Mapping) -> frozenset[tuple[str, str]]:
+    """Principals the configuration removes on purpose (a basic role set to None)."""
+    return frozenset((ROLE, n) for n, lvl in (access.get("roles") or {}).items() if lvl == "None")
 
 
 def desired_grants(access: Mapping) -> frozenset[Grant]:
@@ -210,6 +215,16 @@ class AccessChange:
     desired: frozenset[Grant]
     current: frozenset[Grant] | None  # None: the target does not exist yet (created by this apply)
     blocked: str = ""
+    forceable: bool = False  # whether --force lifts the block (removing grants made elsewhere)
+    released: frozenset[tuple[str, str]] = frozenset()  # (kind, name) the configuration removes on purpose
+
+    @property
+    def foreign_removals(self) -> list[Grant]:
+        """Grants in Grafana that the configuration neither names nor removes on purpose (added in the UI?)."""
+        if self.current is None:
+            return []  # a new target: Grafana's defaults are replaced, nothing anyone made
+        named = {(g.kind, g.name) for g in self.desired} | self.released
+        return sorted(g for g in self.current if (g.kind, g.name) not in named)
 
     @property
     def pending(self) -> bool:
@@ -229,6 +244,7 @@ class AccessChange:
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "uid": self.uid, "pending": self.pending, "blocked": self.blocked or None,
+                "forceable": self.forceable if self.blocked else None,
                 "current": None if self.current is None else [str(g) for g in sorted(self.current)],
                 "desired": [str(g) for g in sorted(self.desired)]}
 
@@ -261,7 +277,7 @@ class AccessPlan:
                 new = " (new: replaces Grafana's defaults)" if c.current is None else ""
                 out.append(f"  ~ update    {c.label}{new}")
                 if c.blocked:
-                    out.append(f"      REFUSED: {c.blocked}")
+                    out.append(f"      REFUSED{' (--force removes them)' if c.forceable else ''}: {c.blocked}")
                 out += [f"      {line}" for line in c.lines()]
         out += self.warnings
         return "\n".join(out) + "\n" if out else ""
@@ -298,9 +314,15 @@ def plan_access(client: GrafanaClient, env: Environment, resources: Iterable[Res
     identity = read_identity(client)
     changes = []
     for kind, uid in targets:
-        change = AccessChange(kind, uid, desired, TARGETS[kind].read(client, uid))
+        change = AccessChange(kind, uid, desired, TARGETS[kind].read(client, uid),
+                              released=released_principals(env.folder_access))
         if change.pending:
             change.blocked = _refusal(env, ids, identity, desired)
+            if not change.blocked and change.foreign_removals:
+                change.blocked, change.forceable = (
+                    "would remove grants that environments.yaml does not name (added in Grafana?): "
+                    + "; ".join(map(str, change.foreign_removals)) + ". Add them to folder.access to keep "
+                    "them, or apply with --force to remove them (the list is backed up first)"), True
         changes.append(change)
     return AccessPlan(changes, ids, identity, [warning] if warning else [])
 
@@ -342,37 +364,99 @@ class AccessOutcome:
         return f"{text}: {self.message}" if self.message else text
 
 
-def apply_access(client: GrafanaClient, plan: AccessPlan, skip: set[tuple[str, str]] = frozenset()) -> list[AccessOutcome]:
-    """Create missing teams, then write each pending target's full desired list. `skip`: (kind, uid) whose
-    resource was not applied (no permissions on a folder that is not there)."""
-    outcomes: list[AccessOutcome] = []
-    pending = [c for c in plan.changes if c.pending and not c.blocked and (c.kind, c.uid) not in skip]
-    if pending:
-        for name in plan.teams_to_create:
+class AccessApplier:
+    """Writes the access plan: missing teams first (once), then each target's full list. A target's
+    list is written right after the target is created, before anything goes into it, so nothing is
+    ever left with Grafana's open defaults (see apply.Applier)."""
+
+    def __init__(self, client: GrafanaClient, plan: AccessPlan, *, force: bool = False, backups=None,
+                 report=lambda line: None):
+        self.client, self.plan, self.force, self.backups = client, plan, force, backups
+        self.report = lambda outcome: report(client.redact(outcome.line()))
+        self.outcomes: list[AccessOutcome] = []
+        self._teams_done = False
+        self._failed_teams: set[str] = set()
+
+    def change_for(self, kind: str, uid: str) -> AccessChange | None:
+        return next((c for c in self.plan.changes if (c.kind, c.uid) == (kind, uid)), None)
+
+    def refuses(self, change: AccessChange) -> bool:
+        return bool(change.blocked) and not (self.force and change.forceable)
+
+    def _teams(self) -> None:
+        if self._teams_done:
+            return
+        self._teams_done = True
+        for name in self.plan.teams_to_create:
             try:
-                answer = client.post("/teams", {"name": name}) or {}
-                plan.ids.teams[name] = answer["teamId"]
-                outcomes.append(AccessOutcome(f"team {name}", "created"))
-            except (GrafanaError, KeyError) as exc:
-                outcomes.append(AccessOutcome(f"team {name}", "failed", str(exc)))
-    failed_teams = {o.label[5:] for o in outcomes if not o.ok}
-    for c in plan.changes:
-        if not c.pending:
-            outcomes.append(AccessOutcome(c.label, "unchanged"))
-        elif c.blocked:
-            outcomes.append(AccessOutcome(c.label, "refused", c.blocked))
-        elif (c.kind, c.uid) in skip:
-            outcomes.append(AccessOutcome(c.label, "skipped", f"the {c.kind.lower()} was not applied"))
-        elif any(g.kind == TEAM and g.name in failed_teams for g in c.desired):
-            outcomes.append(AccessOutcome(c.label, "skipped", "a team it names could not be created"))
-        else:
-            try:
-                current = c.current if c.current is not None else TARGETS[c.kind].read(client, c.uid) or frozenset()
-                TARGETS[c.kind].write(client, c.uid, c.desired, current, plan.ids)
-                outcomes.append(AccessOutcome(c.label, "updated"))
+                answer = self.client.post("/teams", {"name": name})
+                team_id = answer.get("teamId") if isinstance(answer, dict) else None
+                if not isinstance(team_id, int):
+                    raise GrafanaError(f"POST /teams: Grafana's answer has no teamId for team {name}")
+                self.plan.ids.teams[name] = team_id
+                self._record(AccessOutcome(f"team {name}", "created"))
+            except Conflict:  # created meanwhile (a concurrent apply): use it
+                found = self._existing_team(name)
+                if found is None:
+                    self._fail_team(name, "Grafana says the team exists but it cannot be found by name")
+                else:
+                    self.plan.ids.teams[name] = found
+                    self._record(AccessOutcome(f"team {name}", "unchanged", "created meanwhile by someone else"))
             except GrafanaError as exc:
-                outcomes.append(AccessOutcome(c.label, "failed", str(exc)))
-    return outcomes
+                self._fail_team(name, str(exc))
+
+    def _existing_team(self, name: str) -> int | None:
+        found = self.client.get("/teams/search", params={"name": name}, expect=dict)
+        team = next((t for t in found.get("teams") or [] if isinstance(t, dict) and t.get("name") == name), None)
+        return team.get("id") if team and isinstance(team.get("id"), int) else None
+
+    def _fail_team(self, name: str, message: str) -> None:
+        self._failed_teams.add(name)
+        self._record(AccessOutcome(f"team {name}", "failed", message))
+
+    def _record(self, outcome: AccessOutcome) -> AccessOutcome:
+        self.outcomes.append(outcome)
+        self.report(outcome)
+        return outcome
+
+    def apply(self, change: AccessChange, skip_reason: str = "") -> AccessOutcome:
+        """Write one target's list (or say why not); the outcome is also kept in self.outcomes."""
+        return self._record(self._apply(change, skip_reason))
+
+    def _apply(self, change: AccessChange, skip_reason: str) -> AccessOutcome:
+        if not change.pending:
+            return AccessOutcome(change.label, "unchanged")
+        if self.refuses(change):
+            return AccessOutcome(change.label, "refused", change.blocked)
+        if skip_reason:
+            return AccessOutcome(change.label, "skipped", skip_reason)
+        self._teams()
+        if any(g.kind == TEAM and g.name in self._failed_teams for g in change.desired):
+            return AccessOutcome(change.label, "skipped", "a team it names could not be created")
+        target = TARGETS[change.kind]
+        try:
+            current = target.read(self.client, change.uid)
+            current = current if current is not None else frozenset()
+            if change.current is not None and current != change.current:
+                return AccessOutcome(change.label, "refused", "the permissions changed in Grafana after plan "
+                                                              "read them; run plan again")
+            if current and self.backups is not None:
+                self.backups.save(f"{change.kind} permissions", change.uid,
+                                  [{"kind": g.kind, "name": g.name, "level": g.level} for g in sorted(current)])
+            target.write(self.client, change.uid, change.desired, current, self.plan.ids)
+            return AccessOutcome(change.label, "updated")
+        except (GrafanaError, KeyError) as exc:
+            return AccessOutcome(change.label, "failed", str(exc))
+
+
+def apply_access(client: GrafanaClient, plan: AccessPlan, skip: set[tuple[str, str]] = frozenset(), *,
+                 force: bool = False, backups=None) -> list[AccessOutcome]:
+    """Every target of the plan at once (targets that already exist). `skip`: (kind, uid) whose resource
+    was not applied (no permissions on a folder that is not there)."""
+    applier = AccessApplier(client, plan, force=force, backups=backups)
+    for change in plan.changes:
+        applier.apply(change, f"the {change.kind.lower()} was not applied" if (change.kind, change.uid) in skip else "")
+    return applier.outcomes
 
 
 def merge_json(plan_json: str, access: AccessPlan) -> str:

@@ -14,13 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from .backups import Backups
+from .access import AccessApplier
+from .backups import BackupFailed, Backups
 from .client import Conflict, GrafanaClient, GrafanaError, NotFound, VersionMismatch
 from .errors import InputError, Problem
 from .handlers import HANDLERS
 from .plan import CREATE, DELETE, NOOP, UPDATE, Change, Plan
 from .resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
-from .secrets import SecretUnavailable, resolve_secrets
+from .secrets import SecretRef, SecretUnavailable
 from .serialize import plain
 
 WRITE_ATTEMPTS = 5
@@ -59,13 +60,21 @@ class ApplyResult:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
-    def summary(self) -> str:
+    def summary(self, ok: bool | None = None, writes: int | None = None, access=()) -> str:
+        """One line; `writes` counts every write request of the run (permissions and teams included)."""
+        ok = self.ok if ok is None else ok
+        writes = self.writes if writes is None else writes
         parts = ", ".join(f"{self.count(s)} {s}" for s in
                           ("created", "updated", "deleted", "unchanged", "refused", "failed", "skipped"))
-        head = f"Apply {'complete' if self.ok else 'INCOMPLETE'}: {parts}."
-        if self.writes == 0:
+        head = f"Apply {'complete' if ok else 'INCOMPLETE'}: {parts}."
+        if access:
+            steps = {s: sum(1 for o in access if o.status == s) for s in ("created", "updated", "refused", "failed",
+                                                                          "skipped")}
+            head += " Access: " + ", ".join(f"{n} {s}" for s, n in steps.items() if n) + "." if any(steps.values()) \
+                else " Access: unchanged."
+        if writes == 0:
             return head + f" Nothing changed: 0 write requests sent ({self.reads} reads)."
-        return head + f" {self.writes} write requests, {self.reads} reads."
+        return head + f" {writes} write requests, {self.reads} reads."
 
 
 def check_secrets(resources: list[Resource], environ: Mapping[str, str], client: GrafanaClient) -> None:
@@ -75,8 +84,10 @@ def check_secrets(resources: list[Resource], environ: Mapping[str, str], client:
         if res.kind != DATASOURCE:
             continue
         for key, value in (plain(res.spec, keep_secrets=True).get("secureJsonData") or {}).items():
+            if not isinstance(value, SecretRef):
+                continue  # a plain value (a Loki tenant) travels in the secret store but is no secret
             try:
-                client.add_secret(str(resolve_secrets(value, environ)))
+                client.add_secret(value.resolve(environ))
             except SecretUnavailable as exc:
                 problems.append(Problem(res.source or str(res), f"$.secureJsonData.{key}", str(exc),
                                         "set the variable (in CI: from the secret store) or create the file"))
@@ -90,18 +101,24 @@ class Applier:
         self.client, self.force, self.workers = client, force, max(workers, 1)
         self.environ, self.backups, self.report = environ, backups, report
 
-    def apply(self, plan: Plan) -> ApplyResult:
+    def apply(self, plan: Plan, access: AccessApplier | None = None) -> ApplyResult:
+        """Folders, their permissions, datasources, their permissions, dashboards; then deletions.
+        With `access`, a target whose permissions are refused is not created (it would be open to the
+        whole org), and one whose permissions cannot be written is removed again."""
+        self.owner = plan.owner
         before = dict(self.client.counts)
         outcomes: list[Outcome] = []
         failed_folders: set[str] = set()
         writes = [c for c in plan.changes if c.action != DELETE]
         deletes = [c for c in plan.changes if c.action == DELETE]
         # Creates and updates in dependency order; deletions in reverse (dashboards before datasources).
-        phases = ([[c for c in writes if c.kind == kind] for kind in KINDS]
-                  + [[c for c in deletes if c.kind == kind] for kind in reversed(KINDS)])
+        phases = ([(kind, [c for c in writes if c.kind == kind]) for kind in KINDS]
+                  + [(kind, [c for c in deletes if c.kind == kind]) for kind in reversed(KINDS)])
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for phase in phases:
-                results = list(pool.map(lambda c: self._one(c, failed_folders), phase))
+            for kind, phase in phases:
+                results = list(pool.map(lambda c: self._one(c, failed_folders, access), phase))
+                if access is not None and phase and phase[0].action != DELETE:
+                    results = [self._restrict(o, access) for o in results]
                 for outcome in results:
                     self.report(self.client.redact(outcome.line()))
                     if outcome.change.blocked and outcome.status == "refused" and outcome.change.diff:
@@ -113,25 +130,47 @@ class Applier:
         return ApplyResult(outcomes, writes=self.client.counts["write"] - before["write"],
                            reads=self.client.counts["read"], backups=list(self.backups.written))
 
-    def _one(self, change: Change, failed_folders: set[str]) -> Outcome:
+    def _restrict(self, outcome: Outcome, access: AccessApplier) -> Outcome:
+        """Write the permissions of a target right after it was applied; undo a creation they cannot follow."""
+        change = access.change_for(outcome.change.kind, outcome.change.uid)
+        if change is None:
+            return outcome
+        result = access.apply(change, "" if outcome.ok else f"the {change.kind.lower()} was not applied")
+        if result.ok or result.status == "skipped" or outcome.status != "created":
+            return outcome  # an existing target keeps the permissions it had
+        handler = HANDLERS[outcome.change.kind]
+        try:
+            handler.undo_create(self.client, outcome.change.uid)
+            undone = "deleted again so it is not left open to the whole org"
+        except GrafanaError as exc:
+            undone = f"and deleting it again failed ({exc}): REMOVE IT BY HAND, it is open to the whole org"
+        return Outcome(outcome.change, "failed", f"created, but its permissions could not be set; {undone}")
+
+    def _one(self, change: Change, failed_folders: set[str], access: AccessApplier | None = None) -> Outcome:
         if change.action == NOOP:
             return Outcome(change, "unchanged")
         if change.blocked and not (self.force and change.forceable):
             return Outcome(change, "refused", change.blocked)
         res = change.resource
         if res is not None and res.kind == DASHBOARD and res.folder in failed_folders:
-            return Outcome(change, "skipped", f"its folder {res.folder} was not applied")
+            return Outcome(change, "skipped", f"its folder {res.folder} was not applied or not restricted")
+        guard = access.change_for(change.kind, change.uid) if access is not None else None
+        if change.action == CREATE and guard is not None and access.refuses(guard):
+            return Outcome(change, "refused", "not created: Grafana would give it open default permissions, and "
+                                              f"the ones configured are refused ({guard.blocked})")
         try:
             return self._write(change)
+        except BackupFailed as exc:
+            return Outcome(change, "failed", str(exc))
         except GrafanaError as exc:
             return Outcome(change, "failed", str(exc))
 
     def _write(self, change: Change) -> Outcome:
         handler = HANDLERS[change.kind]
-        stamp = handler.hash_of(change.desired) if change.desired is not None else ""
+        stamp = handler.stamp(self.owner, change.uid, change.desired) if change.desired is not None else None
         remote = change.remote
         if remote is not None:
-            self.backups.save(change.kind, change.uid, remote.raw)
+            self.backups.save(change.kind, change.uid, remote.raw)  # raises before anything is written
         last: GrafanaError | None = None
         for attempt in range(WRITE_ATTEMPTS):
             try:
@@ -160,6 +199,9 @@ class Applier:
                 if fresh is None:
                     return Outcome(change, "deleted", "confirmed by reading back")
             elif handler.applied(change.desired, stamp, fresh):
+                if isinstance(last, (Conflict, VersionMismatch)):  # no answer was lost: someone was faster
+                    return Outcome(change, "unchanged", "Grafana already holds exactly this (written by a "
+                                                        "concurrent apply); nothing sent again")
                 return Outcome(change, DONE[change.action], "confirmed by reading back after a lost answer")
             elif not self.force and not _unchanged(remote, fresh):
                 if isinstance(last, (Conflict, VersionMismatch)):

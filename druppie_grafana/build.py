@@ -18,7 +18,8 @@ from .outputs.helm_values import helm_files
 from .outputs.kubernetes import kubernetes_files
 from .outputs.provisioning import provisioning_files
 from .resources import DASHBOARD, DATASOURCE, FOLDER, Resource, uid_problem
-from .serialize import plain
+from .loading import depth_exceeds
+from .serialize import non_finite_paths, plain
 
 # Output adapters: each maps resources to {relative path: text}. Later outputs (Kubernetes) add here.
 OutputAdapter = Callable[[list[Resource], Environment], dict[str, str]]
@@ -86,12 +87,21 @@ def _check_unique(resources: list[Resource], problems: list[Problem]) -> None:
 def _call(defn: Definition, ctx: BuildContext, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         spec = plain(defn.attr("build")(ctx), keep_secrets=True)
-    except Exception as exc:  # noqa: BLE001 - user code: any failure is a reported problem
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a reported problem
         problems.append(traceback_problem(defn.path, exc, "build(ctx)"))
         return None
     if not isinstance(spec, dict):
         problems.append(Problem(str(defn.path), "build", f"build(ctx) returned {type(spec).__name__}, not a mapping",
                                 "return a dict or a grafanalib object with to_json_data()"))
+        return None
+    bad = non_finite_paths(spec)
+    if bad:  # json.dumps would write NaN/Infinity, which is not JSON and which Grafana refuses
+        problems += [Problem(str(defn.path), path, "build(ctx) returned NaN or Infinity, which JSON cannot carry",
+                             "use a finite number, or None for 'unset'") for path in bad]
+        return None
+    if depth_exceeds(spec):
+        problems.append(Problem(str(defn.path), "build", "build(ctx) returned data nested more than 100 levels deep",
+                                "a dashboard or datasource is far shallower; check for a structure that contains itself"))
         return None
     return spec
 
@@ -158,13 +168,28 @@ def write_tree(files: dict[str, str], dest: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def checked_resources(project: Project, env: Environment) -> tuple[list[Resource], list[str]]:
-    """Build the resources and pass them through every gate: what build, validate, plan and apply all use."""
+@dataclass(frozen=True)
+class Checked:
+    """Resources that passed every gate, and the files every output adapter made of them."""
+
+    resources: list[Resource]
+    warnings: list[str]
+    files: dict[str, str]
+
+
+def check(project: Project, env: Environment) -> Checked:
+    """Build, gate and render: what build, validate, plan and apply all go through, so an input one
+    verb refuses (an output adapter's refusal included) is refused by every verb."""
     resources = build_resources(project, env)
     warnings: list[str] = []
     for gate in GATES:
         warnings.extend(gate(resources, env))
-    return resources, warnings
+    return Checked(resources, warnings, render(resources, env))
+
+
+def checked_resources(project: Project, env: Environment) -> tuple[list[Resource], list[str]]:
+    checked = check(project, env)
+    return checked.resources, checked.warnings
 
 
 @dataclass(frozen=True)
@@ -178,8 +203,7 @@ class BuildResult:
 
 def build(project: Project, env_name: str | None) -> BuildResult:
     env = project.environment(env_name)
-    resources, warnings = checked_resources(project, env)
-    files = render(resources, env)
+    checked = check(project, env)
     out = project.output_dir(env)
-    write_tree(files, out)
-    return BuildResult(env, resources, warnings, out, files)
+    write_tree(checked.files, out)
+    return BuildResult(env, checked.resources, checked.warnings, out, checked.files)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from pathlib import Path
 
 from .errors import DruppieError
+from .redaction import redact_urls, terminal_safe
 
 # verb -> module under druppie_grafana.commands. The first is the default verb.
 VERBS = {
@@ -34,6 +36,8 @@ def _common_options(default_root, env_default) -> argparse.ArgumentParser:
                         help="environment from environments.yaml (default: its `default`)")
     common.add_argument("--root", type=Path, default=default_root,
                         help="project folder holding environments.yaml, datasources/ and dashboards/")
+    common.add_argument("--debug", action="store_true", default=False if env_default is None else env_default,
+                        help="show a traceback with an error")
     return common
 
 
@@ -61,7 +65,9 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     try:
         return args._module.run(args)
     except DruppieError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        print(terminal_safe(redact_urls(f"error: {exc}")), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -69,6 +75,12 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, the traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(terminal_safe(redact_urls(f"internal error: {type(exc).__name__}: {exc}. Nothing more was sent; "
+                                        "run again with --debug for the traceback and report it.")), file=sys.stderr)
+        return 1
 
 
 def _first_positional(argv: list[str]) -> str | None:

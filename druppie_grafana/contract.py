@@ -264,9 +264,9 @@ class Contract:
             raise ValueError(f"contract.log_format must be one of {LOG_FORMATS}, got {self.log_format!r}")
         if self.metrics_naming not in METRICS_NAMINGS:
             raise ValueError(f"contract.metrics_naming must be one of {METRICS_NAMINGS}, got {self.metrics_naming!r}")
-        label_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+        label_re = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
         for attr, label in self.resource_labels + self.audit_attributes:
-            if not label_re.match(label):
+            if not label_re.fullmatch(label):
                 raise ValueError(f"contract label {label!r} for {attr!r} is not a valid Loki label name")
         if not self.trace_id_field:
             raise ValueError("contract.trace_id_field must not be empty")

@@ -75,7 +75,10 @@ def traceback_problem(path: Path, exc: BaseException, what: str) -> Problem:
     where = f"line {frame.lineno}" if frame else ""
     if frame and not here:
         where = f"{frame.filename}:{frame.lineno}"
-    message = f"{what} raised {type(exc).__name__}: {exc}"
+    if isinstance(exc, SystemExit):
+        message = f"{what} called sys.exit({exc.code!r}); a definition must return or raise, not end the program"
+    else:
+        message = f"{what} raised {type(exc).__name__}: {exc}"
     return Problem(str(path), where, message, "fix the definition; the traceback line is named on the left")
 
 
@@ -104,7 +107,7 @@ def load_definitions(folder: Path, problems: list[Problem]) -> list[Definition]:
             module = importlib.util.module_from_spec(spec)
             try:
                 spec.loader.exec_module(module)
-            except Exception as exc:  # noqa: BLE001 - user code: any failure is a reported problem
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code: any failure is a reported problem
                 problems.append(traceback_problem(path, exc, "importing the definition"))
                 continue
             loaded.append(Definition(path, module))

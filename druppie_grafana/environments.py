@@ -11,10 +11,12 @@ from .errors import InputError, Problem
 from .loading import load_document
 from .schema import schema_problems
 from .secrets import SecretRef
+from .urls import CREDENTIALS_HINT, url_problem
 
 ENVIRONMENTS_FILE = "environments.yaml"
 DEFAULT_DASHBOARDS_PATH = "/etc/grafana/provisioning/dashboards/druppie"
 DEFAULT_GRAFANA_VERSION = "11.6"
+DEFAULT_PROJECT = "druppie-grafana"  # the owner's project when environments.yaml names none
 
 
 def schema_version_for(grafana_version: str) -> int:
@@ -74,6 +76,12 @@ class Environment:
     dashboards_path: str = DEFAULT_DASHBOARDS_PATH
     editable_datasources: bool = False
     k8s_namespace: str = "monitoring"
+    project: str = DEFAULT_PROJECT
+
+    @property
+    def owner(self) -> str:
+        """The mark apply writes on what it creates; prune deletes only what carries it verifiably."""
+        return f"{self.project}/{self.name}"
 
     @property
     def schema_version(self) -> int:
@@ -99,7 +107,8 @@ class EnvironmentsFile:
             raise InputError([Problem(str(self.path), f"$.environments.{name}",
                                       f"unknown environment {name!r}",
                                       f"choose one of: {', '.join(self.names)}")])
-        return _environment(name, self.raw["environments"][name], self.raw.get("contract"), str(self.path))
+        return _environment(name, self.raw["environments"][name], self.raw.get("contract"), str(self.path),
+                             self.raw.get("project", DEFAULT_PROJECT))
 
 
 def _contract(global_overrides: Mapping | None, env_overrides: Mapping | None, source: str, env: str) -> Contract:
@@ -111,7 +120,7 @@ def _contract(global_overrides: Mapping | None, env_overrides: Mapping | None, s
                                   "see druppie_grafana/contract.py for the fields and their meaning")]) from None
 
 
-def _environment(name: str, data: Mapping[str, Any], global_contract, source: str) -> Environment:
+def _environment(name: str, data: Mapping[str, Any], global_contract, source: str, project: str) -> Environment:
     grafana = data["grafana"]
     auth = grafana.get("auth") or {}
     basic = auth.get("basic") or {}
@@ -137,7 +146,22 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
         dashboards_path=provisioning.get("dashboards_path", DEFAULT_DASHBOARDS_PATH),
         editable_datasources=provisioning.get("editable_datasources", False),
         k8s_namespace=(data.get("kubernetes") or {}).get("namespace", "monitoring"),
+        project=project,
     )
+
+
+def _url_problems(data: Mapping[str, Any], source: str) -> list[Problem]:
+    """Every URL of every environment: http(s), a host, no credentials (the message never repeats the URL)."""
+    problems = []
+    for name, env in sorted(data["environments"].items()):
+        places = [("grafana.url", env["grafana"]["url"])]
+        places += [(f"datasources.{role}.url", ep["url"]) for role, ep in sorted(env["datasources"].items())]
+        for where, url in places:
+            problem = url_problem(url)
+            if problem:
+                hint = CREDENTIALS_HINT if "credentials" in problem else "for example https://grafana.example.org"
+                problems.append(Problem(source, f"$.environments.{name}.{where}", f"the URL {problem}", hint))
+    return problems
 
 
 def load_environments(path: Path) -> EnvironmentsFile:
@@ -146,6 +170,7 @@ def load_environments(path: Path) -> EnvironmentsFile:
     source = str(path)
     problems = schema_problems(data, "environments", source,
                                hint="see README.md 'Environments' for the format; credentials are {env: VAR} or {file: PATH}")
+    problems = problems or _url_problems(data, source)
     if problems:
         raise InputError(problems)
     names = sorted(data["environments"])

@@ -30,14 +30,14 @@ class LinkError(ValueError):
 
 # ---- JavaScript details that decide order and text ---------------------------------------------
 
-_ARRAY_INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 def js_object_key_order(keys: Iterable[str]) -> list[str]:
     """The order Object.keys()/Object.values() give for an object built by inserting `keys`:
     integer-like keys ascending first, then the others in insertion order."""
     keys = list(dict.fromkeys(keys))
-    ints = sorted((k for k in keys if _ARRAY_INDEX.match(k) and int(k) < 2**32 - 1), key=int)
+    ints = sorted((k for k in keys if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1), key=int)
     return ints + [k for k in keys if k not in ints]
 
 

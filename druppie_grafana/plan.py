@@ -13,14 +13,31 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .client import GrafanaClient
-from .handlers import HANDLERS, Remote, mask_secrets
+from .environments import DEFAULT_PROJECT
+from .handlers import EDITED, HANDLERS, LEGACY, NOT_OURS, OTHER, OURS, Remote, mask_secrets
+from .redaction import markdown_code_span, markdown_fence, markdown_text, one_line, terminal_safe
 from .resources import DASHBOARD, FOLDER, KINDS, Resource
 
 CREATE, UPDATE, NOOP, DELETE = "create", "update", "no change", "delete"
 EXIT_PENDING = 3  # plan's exit code when changes are pending (0: nothing to do, 1: error, 2: usage)
 
+
 DRIFT = "changed in Grafana since our last apply (someone edited it); apply refuses it without --force"
 NOT_OWNED = "exists in Grafana but was not created by druppie-grafana; apply refuses it without --force"
+
+
+def other_owner(mark: str) -> str:
+    return (f"managed by {one_line(mark)!r} (another project or environment of druppie-grafana); apply refuses "
+            "it without --force")
+
+
+# Why a resource that looks like ours (our tag or mark) is kept by prune, by ownership state
+NOT_VERIFIABLE = {
+    EDITED: "changed in Grafana since it was applied, or a copy of one of ours (its stamp does not match)",
+    LEGACY: "stamped by an older release that did not name its owner",
+    OTHER: "claims another owner",
+    NOT_OURS: "carries our tag but no stamp (a copy, \"Save as\", or made by hand)",
+}
 
 
 @dataclass
@@ -53,6 +70,8 @@ class Plan:
     changes: list[Change]
     orphans: list[Change] = field(default_factory=list)  # owned, no longer defined, kept (no --prune)
     prune: bool = False
+    owner: str = ""  # "project/environment": the mark apply writes and prune requires
+    foreign: list[Change] = field(default_factory=list)  # look like ours but are not verifiably: never deleted
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -82,7 +101,7 @@ def unified_diff(before: dict | None, after: dict | None, name: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
 
 
-def compare(res: Resource, remote: Remote | None) -> Change:
+def compare(res: Resource, remote: Remote | None, owner: str) -> Change:
     """One resource's change, from its definition and Grafana's copy (None when absent)."""
     handler = HANDLERS[res.kind]
     desired = mask_secrets(handler.desired(res))
@@ -95,52 +114,66 @@ def compare(res: Resource, remote: Remote | None) -> Change:
         return change
     change.action = UPDATE
     change.diff = unified_diff(handler.comparable_for(desired, remote), desired, name)
+    state = handler.ownership(remote, owner)
     if remote.managed_elsewhere:
         change.blocked, change.forceable = (f"{remote.managed_elsewhere}: the API cannot change it; change its "
                                             "provisioning file instead"), False
-    elif handler.drifted(remote):
+    elif state == EDITED:
         change.blocked = DRIFT
-    elif not remote.owned and handler.prunable:
+    elif state == OTHER:
+        change.blocked = other_owner(remote.owner_mark or "")
+    elif state == NOT_OURS and handler.prunable:
         change.blocked = NOT_OWNED
     return change
 
 
-def _deletion(kind: str, remote: Remote) -> Change:
+def _deletion(kind: str, remote: Remote, owner: str) -> Change:
+    """Deleting a resource no longer defined: only when it is verifiably ours; otherwise it is kept and
+    listed, whatever --force says (prune never touches what is not provably ours)."""
     handler = HANDLERS[kind]
     change = Change(kind, remote.uid, remote.title or remote.uid, DELETE, remote=remote,
                     diff=unified_diff(remote.comparable, None, f"{kind.lower()}s/{remote.uid}"))
-    if remote.managed_elsewhere:
+    state = handler.ownership(remote, owner)
+    if state != OURS:
+        change.blocked, change.forceable = f"not deleted: {NOT_VERIFIABLE[state]}", False
+    elif remote.managed_elsewhere:
         change.blocked, change.forceable = f"{remote.managed_elsewhere}: the API cannot delete it", False
-    elif handler.drifted(remote):
-        change.blocked = DRIFT
     return change
 
 
 def make_plan(client: GrafanaClient, env_name: str, resources: Iterable[Resource], *, prune: bool = False,
-              workers: int = 8) -> Plan:
-    """Read Grafana's copy of every resource (concurrently; reads only) and compare."""
+              workers: int = 8, owner: str | None = None) -> Plan:
+    """Read Grafana's copy of every resource (concurrently; reads only) and compare.
+    `owner` ("project/environment") is the mark apply writes; only what carries it verifiably is pruned."""
+    owner = owner or f"{DEFAULT_PROJECT}/{env_name}"
     resources = sorted(resources, key=lambda r: (KINDS.index(r.kind), r.uid))
     folder_uids = {r.uid for r in resources if r.kind == FOLDER} | {r.folder for r in resources
                                                                     if r.kind == DASHBOARD and r.folder}
     defined = {r.key for r in resources}
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         remotes = list(pool.map(lambda r: HANDLERS[r.kind].read(client, r.uid), resources))
-        changes = [compare(res, remote) for res, remote in zip(resources, remotes)]
+        changes = [compare(res, remote, owner) for res, remote in zip(resources, remotes)]
         stale = [(kind, uid) for kind, handler in HANDLERS.items() if handler.prunable
-                 for uid in handler.owned_uids(client, folder_uids) if (kind, uid) not in defined]
+                 for uid in handler.candidate_uids(client, owner, folder_uids) if (kind, uid) not in defined]
         stale_remotes = list(pool.map(lambda ku: HANDLERS[ku[0]].read(client, ku[1]), stale))
     # Dashboards before datasources: nothing should point at a datasource that is already gone.
-    deletions = [_deletion(kind, remote) for (kind, _), remote in
+    deletions = [_deletion(kind, remote, owner) for (kind, _), remote in
                  sorted(zip(stale, stale_remotes), key=lambda p: -KINDS.index(p[0][0])) if remote is not None]
-    plan = Plan(env_name, client.settings.url, changes, prune=prune)
+    plan = Plan(env_name, client.redact(client.settings.url), changes, prune=prune, owner=owner)
+    ours = []
+    for change in deletions:
+        foreign = change.blocked and not change.forceable and not change.remote.managed_elsewhere
+        (plan.foreign if foreign else ours).append(change)
     if prune:
-        plan.changes.extend(deletions)
+        plan.changes.extend(ours)
     else:
-        plan.orphans = deletions
+        plan.orphans = ours
     return plan
 
 
 # ---------------------------------------------------------------- rendering
+# Titles, messages and diffs hold text from Grafana: one_line/terminal_safe for terminals, the markdown_*
+# helpers for a pull-request comment.
 
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", NOOP: "="}
 
@@ -149,53 +182,68 @@ def _indent(text: str, prefix: str = "      ") -> str:
     return "".join(prefix + line for line in text.splitlines(keepends=True))
 
 
+def _kept_lines(plan: Plan) -> list[str]:
+    out = []
+    if plan.orphans:
+        out.append(f"  {len(plan.orphans)} resource(s) we own are no longer defined; run with --prune to delete: "
+                   + ", ".join(one_line(c.label) for c in plan.orphans))
+    if plan.foreign:
+        out.append(f"  {len(plan.foreign)} resource(s) look like ours but are not verifiably {plan.owner}'s; "
+                   "never deleted:")
+        out += [f"      {one_line(c.label)}: {c.blocked}" for c in plan.foreign]
+    return out
+
+
 def render_text(plan: Plan, verbose: bool = False) -> str:
-    out = [f"Plan for environment {plan.env} ({plan.url}):"]
+    out = [f"Plan for environment {plan.env} ({one_line(plan.url)}), owner {plan.owner}:"]
     for c in plan.changes:
         if c.action == NOOP and not verbose:
             continue
-        out.append(f"  {SYMBOL[c.action]} {c.action:<9} {c.label}")
+        out.append(f"  {SYMBOL[c.action]} {c.action:<9} {one_line(c.label)}")
         if c.blocked:
-            out.append(f"      REFUSED: {c.blocked}")
+            out.append(f"      REFUSED: {one_line(c.blocked)}")
         if c.diff and c.action == UPDATE:
-            out.append(_indent(c.diff).rstrip("\n"))
+            out.append(_indent(terminal_safe(c.diff)).rstrip("\n"))
     if plan.count(NOOP) and not verbose:
         out.append(f"  = {plan.count(NOOP)} unchanged")
-    if plan.orphans:
-        out.append(f"  {len(plan.orphans)} resource(s) we own are no longer defined; run with --prune to delete: "
-                   + ", ".join(c.label for c in plan.orphans))
+    out += _kept_lines(plan)
     out.append(f"Plan: {plan.summary()}.")
     out.append("No changes." if not plan.pending else f"Changes pending (exit code {EXIT_PENDING}).")
     return "\n".join(out) + "\n"
 
 
 def render_json(plan: Plan) -> str:
-    data = {"environment": plan.env, "grafana": plan.url, "pending": bool(plan.pending),
+    data = {"environment": plan.env, "grafana": plan.url, "owner": plan.owner, "pending": bool(plan.pending),
             "summary": {a: plan.count(a) for a in (CREATE, UPDATE, DELETE, NOOP)} | {"refused": len(plan.blocked)},
             "changes": [c.to_json() for c in plan.changes],
-            "not_defined_kept": [c.to_json() for c in plan.orphans]}
+            "not_defined_kept": [c.to_json() for c in plan.orphans],
+            "not_ours_kept": [c.to_json() for c in plan.foreign]}
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def render_markdown(plan: Plan) -> str:
-    out = [f"### Grafana plan for `{plan.env}`", "", f"**{plan.summary()}**", ""]
+    out = [f"### Grafana plan for {markdown_code_span(plan.env)}", "", f"**{markdown_text(plan.summary())}**", ""]
     pending = plan.pending
     if pending:
         out += ["| | action | kind | uid | title | note |", "|---|---|---|---|---|---|"]
         for c in pending:
-            note = ("**refused**: " + c.blocked) if c.blocked else ""
-            out.append(f"| {SYMBOL[c.action]} | {c.action} | {c.kind} | `{c.uid}` | {c.title.replace('|', '/')} "
-                       f"| {note.replace('|', '/')} |")
+            note = ("**refused**: " + markdown_text(c.blocked)) if c.blocked else ""
+            out.append(f"| {SYMBOL[c.action]} | {c.action} | {c.kind} | {markdown_code_span(c.uid)} "
+                       f"| {markdown_text(c.title)} | {note} |")
         out.append("")
         for c in pending:
             if c.diff and c.action == UPDATE:
-                out += [f"<details><summary>diff: {c.label}</summary>", "", "```diff", c.diff.rstrip("\n"), "```",
-                        "", "</details>", ""]
+                out += [f"<details><summary>diff: {markdown_text(c.label)}</summary>", "",
+                        markdown_fence(c.diff, "diff"), "", "</details>", ""]
     else:
         out.append("No changes.")
     if plan.orphans:
         out += ["", f"{len(plan.orphans)} owned resource(s) no longer defined (kept; apply with `--prune` deletes): "
-                + ", ".join(f"`{c.uid}`" for c in plan.orphans)]
+                + ", ".join(markdown_code_span(c.uid) for c in plan.orphans)]
+    if plan.foreign:
+        out += ["", f"{len(plan.foreign)} resource(s) look like ours but are not verifiably ours (never deleted):", ""]
+        out += [f"- {c.kind} {markdown_code_span(c.uid)} ({markdown_text(c.title)}): {markdown_text(c.blocked)}"
+                for c in plan.foreign]
     return "\n".join(out) + "\n"
 
 

@@ -11,7 +11,7 @@ DATASOURCE = "Datasource"
 DASHBOARD = "Dashboard"
 KINDS = (FOLDER, DATASOURCE, DASHBOARD)  # also the order in which they are applied
 
-UID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+UID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")  # whole string: fullmatch (a $ would let "x\n" through)
 
 
 def uid_problem(uid: Any) -> str | None:
@@ -20,7 +20,7 @@ def uid_problem(uid: Any) -> str | None:
         return "uid must be a non-empty string"
     if len(uid) > 40:
         return f"uid {uid!r} is {len(uid)} characters long; Grafana allows at most 40"
-    if not UID_PATTERN.match(uid):
+    if not UID_PATTERN.fullmatch(uid):
         return f"uid {uid!r} has characters outside [A-Za-z0-9_-]"
     return None
 

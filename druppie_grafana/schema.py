@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 
 from .errors import Problem, json_path
+from .redaction import redact_urls
 
 
 @lru_cache(maxsize=None)
@@ -37,7 +38,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"must be of type {expected}, got {_json_type(error.instance)}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown key(s)")
-    message = error.message
+    message = redact_urls(error.message)  # a pattern error quotes the value: never a URL's password
     return message if len(message) <= 300 else message[:297] + "..."
 
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import DruppieError
-
-MASK = "********"
+from .redaction import MASK
 
 
 class SecretUnavailable(DruppieError):
@@ -48,6 +47,9 @@ class SecretRef:
                 return handle.read().strip()
         except OSError as exc:
             raise SecretUnavailable(f"credential file {self.file} cannot be read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise SecretUnavailable(f"credential file {self.file} is not UTF-8 text; store the credential as "
+                                    "text (a token or password, not a binary key file)") from None
 
 
 def secret_ref_from_json(value: Any) -> SecretRef | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import yaml
 
+from .errors import json_path
 from .secrets import SecretRef
 
 
@@ -26,8 +28,22 @@ def plain(value: Any, keep_secrets: bool = False) -> Any:
     raise TypeError(f"cannot turn {type(value).__name__} into JSON: {value!r}")
 
 
+def non_finite_paths(value: Any) -> list[str]:
+    """JSON paths of every NaN or Infinity inside plain data (walked without recursion)."""
+    out, stack = [], [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            out.append(json_path(path))
+        elif isinstance(item, dict):
+            stack.extend((v, path + (k,)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(item))
+    return sorted(out)
+
+
 def dump_json(value: Any) -> str:
-    return json.dumps(plain(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(plain(value), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 class _Dumper(yaml.SafeDumper):

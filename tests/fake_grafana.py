@@ -13,6 +13,7 @@ import json
 import random
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -63,6 +64,17 @@ class Faults:
         return ""
 
 
+@dataclass
+class RawAnswer:
+    """What a hostile or broken server sends instead of Grafana's answer: any status, headers and bytes.
+    `chunks` streams the body in pieces without a Content-Length (to test answers too large to hold)."""
+
+    status: int
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    chunks: int = 0
+
+
 class ApiError(Exception):
     def __init__(self, code: int, message: str, **extra):
         self.code, self.body = code, {"message": message, **extra}
@@ -70,10 +82,11 @@ class ApiError(Exception):
 
 class FakeGrafana:
     def __init__(self, tokens: dict[str, str] | None = None, basic: dict[tuple, str] | None = None,
-                 latency: float = 0.0, faults: Faults | None = None):
+                 latency: float = 0.0, faults: Faults | None = None, tls: tuple[str, str] | None = None):
         self.tokens = {"test-token": "Admin"} if tokens is None else tokens  # token -> org role
         self.basic = basic or {}
         self.latency = latency
+        self.tls = tls  # (certificate file, key file): serve https
         self.faults = faults or Faults()
         self.lock = threading.RLock()
         self.log: list[Logged] = []
@@ -89,6 +102,8 @@ class FakeGrafana:
         self.folder_permissions: dict[str, list[dict]] = {}  # folder uid -> [{teamId|userId|role, permission}]
         self.datasource_permissions: dict[str, dict[tuple, str]] = {}  # uid -> {(kind, id or role): level}
         self.internal_errors: list[str] = []
+        # (method, path, query, body) -> RawAnswer or None: a hostile server's answer instead of Grafana's
+        self.hostile: Callable[[str, str, dict, Any], RawAnswer | None] | None = None
         self._next_id = 1
         self._server: ThreadingHTTPServer | None = None
         self._routes = [
@@ -144,6 +159,10 @@ class FakeGrafana:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
@@ -161,7 +180,7 @@ class FakeGrafana:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     # ------------------------------------------------------------ what tests look at
     def writes(self) -> list[Logged]:
@@ -243,6 +262,9 @@ class FakeGrafana:
             return self._reset(req)
         if fault in ("500", "502", "503"):
             return self._send(req, entry, int(fault), {"message": "injected failure"})
+        answer = self.hostile(req.command, parts.path, query, body) if self.hostile else None
+        if answer is not None:
+            return self._send_raw(req, entry, answer)
         try:
             status, payload = self._dispatch(req, parts.path, query, body)
         except ApiError as exc:
@@ -290,6 +312,26 @@ class FakeGrafana:
             req.end_headers()
             req.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout): like Grafana, carry on
+            req.close_connection = True
+
+    @staticmethod
+    def _send_raw(req, entry: Logged, answer: RawAnswer) -> None:
+        entry.status = answer.status
+        req.send_response(answer.status)
+        for name, value in answer.headers.items():
+            req.send_header(name, value)
+        try:
+            if answer.chunks:  # no length: the client must stop reading by itself
+                req.send_header("Connection", "close")
+                req.end_headers()
+                for _ in range(answer.chunks):
+                    req.wfile.write(answer.body)
+                req.close_connection = True
+                return
+            req.send_header("Content-Length", str(len(answer.body)))
+            req.end_headers()
+            req.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
             req.close_connection = True
 
     @staticmethod

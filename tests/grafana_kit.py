@@ -59,7 +59,7 @@ def apply(grafana, resources, tmp_path: Path, *, force=False, prune=False, worke
     check_secrets(resources, ENVIRON, cli)
     lines: list[str] = []
     applier = Applier(cli, force=force, workers=workers, environ=ENVIRON,
-                      backups=Backups(tmp_path / "backups", "test", cli.redact), report=lines.append)
+                      backups=Backups(tmp_path / "backups", "test"), report=lines.append)
     result = applier.apply(make_plan(cli, "test", resources, prune=prune, workers=workers))
     result.health = applier.health(resources, result.outcomes)
     return result, lines

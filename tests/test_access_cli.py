@@ -57,7 +57,7 @@ def test_plan_apply_replan(grafana, project, capsys):
 
     grafana.clear_log()
     code, out, _ = run(capsys, project, "apply")
-    assert code == 0 and grafana.writes() == [] and "Access: 0 write requests." in out
+    assert code == 0 and grafana.writes() == [] and "Access: unchanged. Nothing changed: 0 write requests" in out
 
 
 def test_apply_refuses_a_lock_out_with_exit_1(grafana, project, capsys, monkeypatch):
@@ -66,8 +66,11 @@ def test_apply_refuses_a_lock_out_with_exit_1(grafana, project, capsys, monkeypa
     code, out, _ = run(capsys, project, "plan", "--format", "markdown")
     assert code == 3 and "### Access" in out and "REFUSED" in out
     code, out, _ = run(capsys, project, "apply")
-    assert code == 1 and "refused   permissions of folder" in out and "Apply INCOMPLETE" in out
-    assert {"role": "Viewer", "permission": 1} in grafana.folder_permissions[kit.FOLDER_UID]
+    assert code == 1 and "Apply INCOMPLETE" in out
+    # fails closed: the folder would get Grafana's open defaults, so it is not created, nor anything in it
+    assert f"refused   folder {kit.FOLDER_UID} (Team folder): not created" in out and "would leave" in out
+    assert kit.FOLDER_UID not in grafana.folders and not grafana.dashboards
+    assert "skipped   dashboard t-overview" in out
 
 
 def test_validate_warns_on_oss_and_not_on_enterprise(project, capsys):

@@ -32,7 +32,7 @@ def test_create_then_second_apply_sends_zero_writes(grafana, tmp_path):
                                                   "/api/dashboards/db"]
     assert grafana.dashboards["t-one"]["folderUid"] == kit.FOLDER_UID
     assert "druppie-grafana" in grafana.dashboards["t-one"]["dashboard"]["tags"]
-    assert grafana.datasources["t-loki"]["jsonData"]["druppieManagedBy"] == "druppie-grafana"
+    assert grafana.datasources["t-loki"]["jsonData"]["druppieManagedBy"] == "druppie-grafana/test"
     assert len(lines) == 4 and all(line.split()[0] == "created" for line in lines)
 
     grafana.clear_log()
@@ -191,12 +191,14 @@ def test_401_and_403_messages_say_what_to_do(grafana, tmp_path):
     assert any("skipped" in line and "folder" in line for line in lines)  # dashboards wait for their folder
 
 
-def test_delete_owned_is_refused_when_edited_since_our_apply(grafana, tmp_path):
+def test_prune_keeps_an_owned_resource_edited_since_our_apply(grafana, tmp_path):
     kit.apply(grafana, everything(), tmp_path)
     grafana.edit_dashboard("t-two", title="Someone still uses this")
     plan = kit.plan(grafana, everything()[:3], prune=True)
-    deletion = next(c for c in plan.changes if c.action == DELETE)
-    assert deletion.uid == "t-two" and deletion.blocked
+    assert not [c for c in plan.changes if c.action == DELETE]
+    assert [c.uid for c in plan.foreign] == ["t-two"] and "stamp does not match" in plan.foreign[0].blocked
+    result, _ = kit.apply(grafana, everything()[:3], tmp_path, prune=True, force=True)
+    assert result.ok and "t-two" in grafana.dashboards  # not even --force deletes what is not provably ours
 
 
 def test_openapi_check_can_fail():

@@ -6,10 +6,11 @@ import argparse
 import os
 from pathlib import Path
 
-from ..access import apply_access, plan_access
+from ..access import AccessApplier, plan_access
 from ..apply import Applier, check_secrets
 from ..backups import Backups
 from ..plan import make_plan
+from ..redaction import one_line
 from .plan import add_common, prepare
 
 HELP = "push the definitions to Grafana (folders, datasources, dashboards); exit 0 only if everything applied"
@@ -18,8 +19,9 @@ HELP = "push the definitions to Grafana (folders, datasources, dashboards); exit
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("--force", action="store_true",
-                        help="overwrite resources changed in Grafana since our last apply, and take over "
-                             "same-uid resources we did not create (backed up first)")
+                        help="overwrite resources changed in Grafana since our last apply, take over "
+                             "same-uid resources we did not create, and remove permission grants the "
+                             "configuration does not name (all backed up first)")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where copies of overwritten or deleted JSON go (default: <root>/backups)")
     parser.add_argument("--no-health", action="store_true", help="skip the datasource health checks")
@@ -28,33 +30,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project, env, resources, client = prepare(args)
     check_secrets(resources, os.environ, client)
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers)
-    backups = Backups(args.backup_dir or project.root / "backups", env.name, redact=client.redact)
+    backups = Backups(args.backup_dir or project.root / "backups", env.name)
+    backups.check_writable()  # before anything is sent: a change we could not back up is not made
+    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner)
+    access = AccessApplier(client, plan_access(client, env, resources), force=args.force, backups=backups,
+                           report=print)
     applier = Applier(client, force=args.force, workers=args.workers, environ=os.environ, backups=backups)
-    access = plan_access(client, env, resources)
-    print(f"Applying environment {env.name} to {client.settings.url}:")
-    result = applier.apply(plan)
-    # permissions after the folders and datasources exist; none on a resource that was not applied
-    not_applied = {(o.change.kind, o.change.uid) for o in result.outcomes if not o.ok}
-    writes_before_access = client.counts["write"]
-    access_outcomes = apply_access(client, access, skip=not_applied)
-    access_writes = client.counts["write"] - writes_before_access
-    for outcome in access_outcomes:
-        print(client.redact(outcome.line()))
-    for warning in access.warnings:
+    writes_before = client.counts["write"]
+    print(f"Applying environment {env.name} to {client.redact(client.settings.url)} as {env.owner}:")
+    result = applier.apply(plan, access)
+    # targets not in this plan's phases (none today) and teams: whatever the phases did not reach
+    reached = {o.label for o in access.outcomes}
+    for change in access.plan.changes:
+        if change.label not in reached:
+            access.apply(change)
+    for warning in access.plan.warnings:
         print(warning)
     if plan.orphans:
         print(f"  kept      {len(plan.orphans)} owned resource(s) no longer defined (--prune deletes them): "
-              + ", ".join(c.label for c in plan.orphans))
-    if result.backups:
-        print(f"  backups   {len(result.backups)} file(s) in {backups.folder}")
+              + ", ".join(one_line(c.label) for c in plan.orphans))
+    for change in plan.foreign:
+        print(f"  kept      {one_line(change.label)}: {change.blocked}")
+    if backups.written:
+        print(f"  backups   {len(backups.written)} file(s) in {backups.folder}")
     if not args.no_health:
         for uid, status, message in applier.health(resources, result.outcomes):
-            print(client.redact(f"  health    datasource {uid}: {status}" + (f" ({message})" if message else "")))
-    access_ok = all(o.ok for o in access_outcomes)
-    summary = result.summary() if access_ok else result.summary().replace("Apply complete", "Apply INCOMPLETE")
-    if access_outcomes:
-        summary += (f" Access: {access_writes} write requests"
-                    + ("." if access_ok else f", {sum(not o.ok for o in access_outcomes)} step(s) not applied."))
-    print(summary)
+            print(client.redact(one_line(f"  health    datasource {uid}: {status}" + (f" ({message})" if message else ""))))
+    access_ok = all(o.ok for o in access.outcomes)
+    print(result.summary(ok=result.ok and access_ok, writes=client.counts["write"] - writes_before,
+                         access=access.outcomes))
     return 0 if result.ok and access_ok else 1

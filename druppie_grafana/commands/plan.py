@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -19,10 +20,35 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     """Options plan and apply share."""
     parser.add_argument("--prune", action="store_true",
                         help="also delete resources we own (marked by druppie-grafana) that are no longer defined")
-    parser.add_argument("--workers", type=int, default=8, metavar="N",
-                        help="requests in flight at once (default 8)")
-    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="read timeout per request (default 30)")
+    parser.add_argument("--workers", type=worker_count, default=8, metavar="N",
+                        help=f"requests in flight at once, 1 to {MAX_WORKERS} (default 8)")
+    parser.add_argument("--timeout", type=timeout_seconds, default=None, metavar="SECONDS",
+                        help=f"read timeout per request, more than 0 and at most {MAX_TIMEOUT:g} (default 30)")
+
+
+MAX_WORKERS = 64
+MAX_TIMEOUT = 3600.0
+
+
+def worker_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_WORKERS}, got {text!r}")
+    return value
+
+
+def timeout_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+                                         f"got {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +72,7 @@ def prepare(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     _, env, resources, client = prepare(args)
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers)
+    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner)
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
     access = plan_access(client, env, resources)  # permissions, shown after the resources they protect

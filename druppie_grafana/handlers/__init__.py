@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from .base import OWNER, Handler, Remote, content_hash, mask_secrets, scrub
+from .base import EDITED, LEGACY, NOT_OURS, OTHER, OURS, OWNER, Handler, Remote, Stamp, content_hash, mask_secrets, scrub
 from .dashboards import DashboardHandler
 from .datasources import DatasourceHandler
 from .folders import FolderHandler
 
 HANDLERS: dict[str, Handler] = {h.kind: h for h in (FolderHandler(), DatasourceHandler(), DashboardHandler())}
 
-__all__ = ["HANDLERS", "OWNER", "Handler", "Remote", "content_hash", "mask_secrets", "scrub"]
+__all__ = ["EDITED", "HANDLERS", "LEGACY", "NOT_OURS", "OTHER", "OURS", "OWNER", "Handler", "Remote", "Stamp",
+           "content_hash", "mask_secrets", "scrub"]

@@ -1,4 +1,4 @@
-"""Datasources: /api/datasources. Our marker and last-applied hash live in jsonData."""
+"""Datasources: /api/datasources. Our owner mark and stamp live in jsonData."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..client import GrafanaClient, NotFound
 from ..resources import DATASOURCE, Resource
 from ..secrets import MASK, resolve_secrets
 from ..serialize import plain
-from .base import OWNER, Handler, Remote
+from .base import OWNER, Handler, Remote, Stamp, checked_uids
 
 MARK_OWNER = "druppieManagedBy"
 MARK_HASH = "druppieAppliedHash"
@@ -32,6 +32,11 @@ def _comparable(uid: str, source: Mapping[str, Any], secure_keys) -> dict:
     return out
 
 
+def _mark(json_data: Mapping, key: str) -> str | None:
+    value = json_data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
 class DatasourceHandler(Handler):
     kind = DATASOURCE
 
@@ -48,31 +53,35 @@ class DatasourceHandler(Handler):
 
     def read(self, client: GrafanaClient, uid: str) -> Remote | None:
         try:
-            raw = client.get(f"/datasources/uid/{uid}")
+            raw = client.get(f"/datasources/uid/{uid}", expect=dict)
         except NotFound:
             return None
         return self._remote(uid, raw)
 
     def _remote(self, uid: str, raw: dict) -> Remote:
-        json_data = raw.get("jsonData") or {}
-        secure_keys = [k for k, on in (raw.get("secureJsonFields") or {}).items() if on]
+        json_data = raw.get("jsonData") if isinstance(raw.get("jsonData"), dict) else {}
+        secure = raw.get("secureJsonFields") if isinstance(raw.get("secureJsonFields"), dict) else {}
+        secure_keys = [k for k, on in secure.items() if on]
         return Remote(uid=uid, raw=raw, comparable=_comparable(uid, raw, secure_keys),
-                      version=raw.get("version"), owned=json_data.get(MARK_OWNER) == OWNER,
-                      recorded_hash=json_data.get(MARK_HASH),
+                      version=raw.get("version"), owner_mark=_mark(json_data, MARK_OWNER),
+                      recorded_hash=_mark(json_data, MARK_HASH),
                       managed_elsewhere="read-only datasource (provisioned from a file)" if raw.get("readOnly") else "",
-                      title=raw.get("name", ""))
+                      title=str(raw.get("name", "")))
 
-    def owned_uids(self, client: GrafanaClient, folder_uids: set[str]) -> list[str]:
-        listing = client.get("/datasources") or []
-        return sorted(d["uid"] for d in listing if (d.get("jsonData") or {}).get(MARK_OWNER) == OWNER)
+    def candidate_uids(self, client: GrafanaClient, owner: str, folder_uids: set[str]) -> list[str]:
+        """Datasources marked with this owner (or the unnamed legacy mark); each is checked before any prune."""
+        listing = checked_uids(client.get("/datasources", expect=list), "/datasources")
+        return sorted(uid for uid, ds in listing
+                      if _mark(ds.get("jsonData") if isinstance(ds.get("jsonData"), dict) else {}, MARK_OWNER)
+                      in (owner, OWNER))
 
-    def _body(self, res: Resource, stamp: str, environ: Mapping[str, str]) -> dict:
+    def _body(self, res: Resource, stamp: Stamp, environ: Mapping[str, str]) -> dict:
         body = resolve_secrets(plain(res.spec, keep_secrets=True), environ)
         body["uid"] = res.uid
-        body["jsonData"] = {**(body.get("jsonData") or {}), MARK_OWNER: OWNER, MARK_HASH: stamp}
+        body["jsonData"] = {**(body.get("jsonData") or {}), MARK_OWNER: stamp.owner, MARK_HASH: stamp.hash}
         return body
 
-    def create(self, client: GrafanaClient, res: Resource, stamp: str, environ: Mapping[str, str]) -> None:
+    def create(self, client: GrafanaClient, res: Resource, stamp: Stamp, environ: Mapping[str, str]) -> None:
         client.post("/datasources", self._body(res, stamp, environ))
 
     def update(self, client, res, remote, stamp, force, environ) -> None:

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from ..client import GrafanaClient, NotFound
 from ..resources import FOLDER, Resource
-from .base import Handler, Remote
+from .base import OURS, Handler, Remote
 
 
 class FolderHandler(Handler):
@@ -25,24 +25,24 @@ class FolderHandler(Handler):
         # parentUid only counts when we set one (Grafana without nested folders never returns it)
         return {k: v for k, v in remote.comparable.items() if k != "parentUid" or "parentUid" in desired}
 
-    def applied(self, desired: dict, stamp: str, remote: Remote | None) -> bool:
+    def applied(self, desired: dict, stamp, remote: Remote | None) -> bool:
         return remote is not None and self.same(desired, remote)
 
-    def drifted(self, remote: Remote) -> bool:
-        return False  # no marker to tell our last apply from someone's edit
+    def ownership(self, remote: Remote, owner: str) -> str:
+        return OURS  # no marker to tell our last apply from someone's edit; never pruned, title put back
 
     def read(self, client: GrafanaClient, uid: str) -> Remote | None:
         try:
-            raw = client.get(f"/folders/{uid}")
+            raw = client.get(f"/folders/{uid}", expect=dict)
         except NotFound:
             return None
-        comparable = {"uid": raw.get("uid", uid), "title": raw.get("title", "")}
+        comparable = {"uid": uid, "title": str(raw.get("title", ""))}
         if raw.get("parentUid"):
             comparable["parentUid"] = raw["parentUid"]
         return Remote(uid=uid, raw=raw, comparable=comparable, version=raw.get("version"),
                       title=raw.get("title", ""))
 
-    def create(self, client: GrafanaClient, res: Resource, stamp: str, environ: Mapping[str, str]) -> None:
+    def create(self, client: GrafanaClient, res: Resource, stamp, environ: Mapping[str, str]) -> None:
         client.post("/folders", self.desired(res))
 
     def update(self, client, res, remote, stamp, force, environ) -> None:
@@ -52,3 +52,7 @@ class FolderHandler(Handler):
 
     def delete(self, client: GrafanaClient, remote: Remote) -> None:
         raise NotImplementedError("folders are never deleted by apply")
+
+    def undo_create(self, client: GrafanaClient, uid: str) -> None:
+        # only a folder this run created a moment ago, before any dashboard was put into it
+        client.delete(f"/folders/{uid}")
