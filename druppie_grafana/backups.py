@@ -32,11 +32,28 @@ class Backups:
     """backups/<env>/<UTC timestamp>/<kind>/<uid>.json, created on the first copy of a run."""
 
     def __init__(self, root: Path, env_name: str):
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.root = Path(root)
-        self.folder = self.root / env_name / stamp
+        self.base = self.root / env_name
+        self.folder = self.base / self.stamp
         self.written: list[Path] = []
         self._lock = threading.Lock()
+        self._claimed = False
+
+    def _claim(self) -> None:
+        """This run's own folder: a second run in the same second gets <stamp>-2, never the first's files."""
+        with self._lock:
+            if self._claimed:
+                return
+            for n in range(1, 1000):
+                candidate = self.base / (self.stamp if n == 1 else f"{self.stamp}-{n}")
+                try:
+                    candidate.mkdir(parents=True)
+                except FileExistsError:
+                    continue
+                self.folder, self._claimed = candidate, True
+                return
+            raise BackupFailed(f"cannot find a free backup folder under {self.base}")
 
     def check_writable(self) -> None:
         """Fail before apply sends anything if no backup could be written."""
@@ -60,6 +77,10 @@ class Backups:
         problem = uid_problem(uid)
         if problem:
             raise BackupFailed(f"refusing to back up {kind.lower()} {uid!r}: {problem}; nothing was changed")
+        try:
+            self._claim()
+        except OSError as exc:
+            raise BackupFailed(f"cannot create a backup folder under {self.base} ({exc.strerror or exc})") from None
         folder = (self.folder / DIRECTORY[kind]).resolve()
         path = (folder / f"{uid}.json").resolve()
         if path.parent != folder:

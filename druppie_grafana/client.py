@@ -214,7 +214,6 @@ class GrafanaClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.verify = settings.verify
-        self.session.max_redirects = 0
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT,
                                      "X-Grafana-Org-Id": str(settings.org_id)})
         if settings.token:

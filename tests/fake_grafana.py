@@ -75,6 +75,14 @@ class RawAnswer:
     chunks: int = 0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # a client that hangs up on purpose (an oversized answer refused, a TLS handshake rejected) is no error
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            super().handle_error(request, client_address)
+
+
 class ApiError(Exception):
     def __init__(self, code: int, message: str, **extra):
         self.code, self.body = code, {"message": message, **extra}
@@ -157,7 +165,7 @@ class FakeGrafana:
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -328,7 +336,8 @@ class FakeGrafana:
                     req.wfile.write(answer.body)
                 req.close_connection = True
                 return
-            req.send_header("Content-Length", str(len(answer.body)))
+            if not any(k.lower() == "content-length" for k in answer.headers):
+                req.send_header("Content-Length", str(len(answer.body)))
             req.end_headers()
             req.wfile.write(answer.body)
         except (BrokenPipeError, ConnectionResetError):

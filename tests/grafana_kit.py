@@ -48,19 +48,19 @@ def client(grafana, token: str = TOKEN, **settings) -> GrafanaClient:
     return GrafanaClient(ClientSettings(**values), pool_size=8)
 
 
-def plan(grafana, resources, prune: bool = False, cli: GrafanaClient | None = None) -> Plan:
-    return make_plan(cli or client(grafana), "test", resources, prune=prune)
+def plan(grafana, resources, prune: bool = False, cli: GrafanaClient | None = None, owner: str | None = None) -> Plan:
+    return make_plan(cli or client(grafana), "test", resources, prune=prune, owner=owner)
 
 
 def apply(grafana, resources, tmp_path: Path, *, force=False, prune=False, workers=8,
-          cli: GrafanaClient | None = None) -> tuple[ApplyResult, list[str]]:
+          cli: GrafanaClient | None = None, owner: str | None = None) -> tuple[ApplyResult, list[str]]:
     """Plan and apply as the apply command does; returns the result and the printed lines."""
     cli = cli or client(grafana)
     check_secrets(resources, ENVIRON, cli)
     lines: list[str] = []
     applier = Applier(cli, force=force, workers=workers, environ=ENVIRON,
                       backups=Backups(tmp_path / "backups", "test"), report=lines.append)
-    result = applier.apply(make_plan(cli, "test", resources, prune=prune, workers=workers))
+    result = applier.apply(make_plan(cli, "test", resources, prune=prune, workers=workers, owner=owner))
     result.health = applier.health(resources, result.outcomes)
     return result, lines
 
