@@ -98,9 +98,11 @@ def build(ctx):
     # One span kind per call: the caller's client span. An LLM gateway's server span for the same call
     # carries the same gen_ai name, so without the kind every call is counted twice.
     client = (m.span_kind_label, "=", m.span_kind_client_value)
+    # Per calling service, over all services: a chosen service that makes no LLM calls (IAM) would
+    # leave the panel empty.
     llm_from_metrics = _durations(
-        "LLM call duration (span metrics)", "Client spans whose name matches the contract's LLM pattern.",
-        ds, metrics, name, service, client, (name, "=~", contract.llm_span_name_regex))
+        "LLM call duration per caller (span metrics)", "Client spans whose name matches the contract's LLM pattern.",
+        ds, metrics, m.service_label, client, (name, "=~", contract.llm_span_name_regex))
     llm_from_traces = TimeSeries(
         title="LLM call duration (TraceQL metrics)", dataSource=ds.tempo, unit="s",
         description=f"Client spans with {contract.llm_system_attribute} (gen_ai semantic conventions) or an LLM span name.",
@@ -143,7 +145,9 @@ def build(ctx):
         _red_row("Per service (server spans)", "per service", ds, metrics, m.service_label, service, server),
         # Server spans only: an agent's own LLM and database client spans carry its name too, and
         # would count each request several times and mix call durations into request durations.
-        _red_row("Per agent (server spans)", "per agent", ds, metrics, agent, service, server, (agent, "=~", "$agent")),
+        # Filtered by Agent, not by Service: a service that is no agent (IAM, the LLM gateway) would
+        # leave the row empty.
+        _red_row("Per agent (server spans)", "per agent", ds, metrics, agent, server, (agent, "=~", "$agent")),
         Row("LLM calls", [llm_from_metrics, llm_from_traces]),
         Row("Database and IAM", [database, iam, iam_errors]),
         Row("Slowest traces", [slowest, per_service_traces], height=10),
