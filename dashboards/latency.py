@@ -35,8 +35,11 @@ class SpanMetrics:
         return f"sum by ({group}) (rate({self.m.calls_total}{self._selector(where)}{RATE}))"
 
     def error_ratio(self, group: str, *where) -> str:
+        """Errors / calls, 0 (not no series) for a group without errors: the producers write an error
+        series only once a span failed."""
         errors = where + ((self.m.status_code_label, "=", self.m.status_error_value),)
-        return f"{self.rate(group, *errors)} / {self.rate(group, *where)}"
+        calls = self.rate(group, *where)
+        return f"({self.rate(group, *errors)} or {calls} * 0) / {calls}"
 
     def quantile(self, q: float, group: str, *where) -> str:
         expr = (f"histogram_quantile({q}, sum by (le, {group}) "
@@ -76,6 +79,12 @@ def service_condition() -> str:
     return f"{traceql_attribute('resource', SERVICE_ATTRIBUTE)} =~ {quote('$service')}"
 
 
+def iam_server_spans(contract) -> tuple:
+    """Matchers for the IAM check: server spans of the contract's IAM service(s), whatever their names."""
+    m = contract.metrics
+    return ((m.service_label, "=~", contract.iam_service_regex), (m.span_kind_label, "=", m.span_kind_server_value))
+
+
 def build(ctx):
     contract = ctx.contract
     m = contract.metrics
@@ -86,13 +95,18 @@ def build(ctx):
     name = m.span_name_label
     quantiles = ", ".join(f"{q:g}" for q in QUANTILES)
 
+    # One span kind per call: the caller's client span. An LLM gateway's server span for the same call
+    # carries the same gen_ai name, so without the kind every call is counted twice.
+    client = (m.span_kind_label, "=", m.span_kind_client_value)
+    # Per calling service, over all services: a chosen service that makes no LLM calls (IAM) would
+    # leave the panel empty.
     llm_from_metrics = _durations(
-        "LLM call duration (span metrics)", "Spans whose name matches the contract's LLM pattern.",
-        ds, metrics, name, service, (name, "=~", contract.llm_span_name_regex))
+        "LLM call duration per caller (span metrics)", "Client spans whose name matches the contract's LLM pattern.",
+        ds, metrics, m.service_label, client, (name, "=~", contract.llm_span_name_regex))
     llm_from_traces = TimeSeries(
         title="LLM call duration (TraceQL metrics)", dataSource=ds.tempo, unit="s",
-        description=f"Spans with {contract.llm_system_attribute} (gen_ai semantic conventions) or an LLM span name.",
-        targets=[TraceQLMetrics(ds.tempo, f"{{ {service_condition()} && {llm_spans(contract)} }}"
+        description=f"Client spans with {contract.llm_system_attribute} (gen_ai semantic conventions) or an LLM span name.",
+        targets=[TraceQLMetrics(ds.tempo, f"{{ {service_condition()} && kind = client && {llm_spans(contract)} }}"
                                           f" | quantile_over_time(duration, {quantiles}) by (name)")])
     db_system = traceql_attribute("span", contract.db_system_attribute)
     database = TimeSeries(
@@ -100,11 +114,12 @@ def build(ctx):
         description=f"Spans with {contract.db_system_attribute}, by database system.",
         targets=[TraceQLMetrics(ds.tempo, f"{{ {service_condition()} && {db_system} != nil }}"
                                           f" | quantile_over_time(duration, {quantiles}) by ({db_system})")])
-    auth_where = (name, "=~", contract.auth_span_name_regex)
-    iam = _durations("IAM authentication check duration", "Spans whose name matches the contract's auth pattern.",
-                     ds, metrics, name, auth_where)
+    iam_where = iam_server_spans(contract)
+    iam = _durations("IAM authentication check duration",
+                     "Server spans of the IAM service (contract iam_service_regex), per operation.",
+                     ds, metrics, name, *iam_where)
     iam_errors = TimeSeries(title="IAM authentication check errors", dataSource=ds.prometheus, unit="percentunit",
-                            targets=[PrometheusQuery(ds.prometheus, metrics.error_ratio(name, auth_where),
+                            targets=[PrometheusQuery(ds.prometheus, metrics.error_ratio(name, *iam_where),
                                                      legendFormat=f"{{{{{name}}}}}")])
     slowest = Table(
         title="Slowest traces (longer than $min_duration)", dataSource=ds.tempo,
@@ -128,7 +143,11 @@ def build(ctx):
     server = (m.span_kind_label, "=", m.span_kind_server_value)
     rows = [
         _red_row("Per service (server spans)", "per service", ds, metrics, m.service_label, service, server),
-        _red_row("Per agent", "per agent", ds, metrics, agent, service, (agent, "=~", "$agent")),
+        # Server spans only: an agent's own LLM and database client spans carry its name too, and
+        # would count each request several times and mix call durations into request durations.
+        # Filtered by Agent, not by Service: a service that is no agent (IAM, the LLM gateway) would
+        # leave the row empty.
+        _red_row("Per agent (server spans)", "per agent", ds, metrics, agent, server, (agent, "=~", "$agent")),
         Row("LLM calls", [llm_from_metrics, llm_from_traces]),
         Row("Database and IAM", [database, iam, iam_errors]),
         Row("Slowest traces", [slowest, per_service_traces], height=10),

@@ -3,6 +3,7 @@ plan events and the log lines of the same trace."""
 
 from _common import SERVICE_ATTRIBUTE, dashboard_url, datasources, finish
 
+from druppie_grafana.contract import js_regex_escape
 from druppie_grafana.grafana_ext.layout import Cell, Row
 from druppie_grafana.grafana_ext.panels import Logs, Table, Traces, by_name, link, organize, value_text
 from druppie_grafana.grafana_ext.queries import label_name, logql_parser, matchers, quote, traceql_attribute
@@ -20,11 +21,13 @@ STATUS_CODES = {0: ("unset", "text"), 1: ("ok", "green"), 2: ("error", "red")}  
 
 def trace_logs_query(contract) -> str:
     """The log lines of one trace: any service's stream, the id as a line filter (cheap, before the
-    parser), then the parsed trace-id field must equal it exactly."""
+    parser), then the parsed trace-id field must be that id. Tempo writes ids without leading zeros
+    (search results, exemplars) while log lines carry all 32 hex digits, so the field may have zeros
+    in front of the id given."""
     selector = matchers((contract.service_label, "=~", ".+"))
     field = label_name(contract.trace_id_field)
     return (f"{selector} |= {quote(TRACE)} {logql_parser(contract.log_format)}"
-            f" | {field}={quote(contract.trace_id_prefix + TRACE)}")
+            f" | {field}=~{quote(js_regex_escape(contract.trace_id_prefix) + '0*' + TRACE)}")
 
 
 def audit_attributes_query(contract) -> str:

@@ -13,6 +13,7 @@ def build(ctx):
     # $__tags expands to the span's mapped tags, e.g. service="router-agent".
     errors = f'{m.status_code_label}="{m.status_error_value}"'
     window = "[5m]"
+    calls = f"sum by ({m.span_name_label}) (rate({m.calls_total}{{$__tags}}{window}))"
     return datasource(ctx, ROLE, uid=UID, name="Druppie Tempo", type="tempo", json_data={
         "tracesToLogsV2": {
             "datasourceUid": ctx.datasource_uid("loki"),
@@ -31,10 +32,11 @@ def build(ctx):
             "spanStartTimeShift": "-2m",
             "spanEndTimeShift": "2m",
             "queries": [
-                {"name": "Request rate",
-                 "query": f"sum by ({m.span_name_label}) (rate({m.calls_total}{{$__tags}}{window}))"},
+                {"name": "Request rate", "query": calls},
+                # 0, not no data, for a span kind that never failed (error series exist only after a failure)
                 {"name": "Error rate",
-                 "query": f"sum by ({m.span_name_label}) (rate({m.calls_total}{{$__tags, {errors}}}{window}))"},
+                 "query": f"sum by ({m.span_name_label}) (rate({m.calls_total}{{$__tags, {errors}}}{window}))"
+                          f" or {calls} * 0"},
                 {"name": "p95 latency",
                  "query": f"histogram_quantile(0.95, sum by (le) (rate({m.latency_bucket}{{$__tags}}{window})))"},
             ],

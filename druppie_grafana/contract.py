@@ -68,8 +68,11 @@ class SpanMetricNames:
     graph_client_label: str
     graph_server_label: str
     exemplar_label: str
-    # span_kind value of server spans (incoming requests); both producers write the OTLP enum name.
+    # span_kind values of server spans (incoming requests) and client spans (outgoing calls); both
+    # producers write the OTLP enum name (tempo modules/generator/processor/spanmetrics/spanmetrics.go
+    # spanKindString; collector-contrib internal/coreinternal/traceutil SpanKindStr).
     span_kind_server_value: str = "SPAN_KIND_SERVER"
+    span_kind_client_value: str = "SPAN_KIND_CLIENT"
 
 
 TEMPO_METRICS = SpanMetricNames(
@@ -161,11 +164,17 @@ class Contract:
     # Span names that count as LLM calls when gen_ai.* attributes are missing.
     llm_span_name_regex: str = "(chat|text_completion|generate_content|llm)( .*)?"
     db_system_attribute: str = "db.system"
-    auth_span_name_regex: str = "(iam|auth).*"
+    # The service(s) that check identity and access (a regex on service.name). Identified by service,
+    # not span name: an HTTP service names its spans "POST /v1/authorize" (server) and "POST" (client).
+    iam_service_regex: str = "iam-service"
     # Which producer names span metrics: Tempo's metrics-generator or the OTel Collector connectors.
     metrics_naming: str = "tempo"
     # Override the exemplar label; empty means the producer's default (traceID / trace_id).
     exemplar_label_override: str = ""
+    # How often the producer writes span metrics (Tempo's registry collection_interval, the collector
+    # connectors' metrics_flush_interval) and so the Prometheus datasource's timeInterval: Grafana's
+    # $__rate_interval is max($__interval + it, 4 x it), which must hold at least two samples.
+    metrics_interval: str = "15s"
 
     # ---- derived names -------------------------------------------------------------------
 
@@ -270,6 +279,8 @@ class Contract:
                 raise ValueError(f"contract label {label!r} for {attr!r} is not a valid Loki label name")
         if not self.trace_id_field:
             raise ValueError("contract.trace_id_field must not be empty")
+        if not re.fullmatch(r"[1-9][0-9]*s", self.metrics_interval):
+            raise ValueError(f"contract.metrics_interval must be whole seconds like 15s, got {self.metrics_interval!r}")
 
     def replace(self, **changes: Any) -> "Contract":
         contract = dataclasses.replace(self, **_with_preset(changes))

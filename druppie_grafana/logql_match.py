@@ -1,6 +1,7 @@
 """Which log lines a LogQL log query selects: the small part of LogQL that trace-to-logs links use.
 
-Supported: a stream selector with =, !=, =~, !~; line filters |=, !=, |~, !~; label filters
+Supported: a stream selector with =, !=, =~, !~; line filters |=, !=, |~, !~; the `| json` and
+`| logfmt` parsers without parameters; label filters
 (name op "value" joined by `and`, `,` or `or`, with parentheses); and `label_format` whose
 templates are plain text, `{{ .label }}`, `{{ __line__ }}` or `{{ contains "text" X }}` - exactly
 what Grafana's generated trace-to-logs query needs. Anything else raises LogQLUnsupported, so
@@ -14,6 +15,7 @@ label matchers are anchored, line-filter regexes are not; `and` binds tighter th
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
@@ -164,6 +166,59 @@ def _action(words: list[str], template: str) -> Callable[[Mapping[str, str], str
     raise LogQLUnsupported(f"template action {{{{ {' '.join(words)} }}}} in {template!r} is not supported here")
 
 
+# ---- parsers: | json and | logfmt without parameters ---------------------------------------------
+
+_NOT_LABEL_CHAR = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _json_labels(line: str) -> dict[str, str] | None:
+    """Loki's json parser: nested keys joined with _, names sanitised, scalars as text; arrays skipped."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}_{k}" if prefix else k, v)
+        elif isinstance(value, bool):
+            out[_NOT_LABEL_CHAR.sub("_", prefix)] = "true" if value else "false"
+        elif isinstance(value, (int, float, str)):
+            out[_NOT_LABEL_CHAR.sub("_", prefix)] = value if isinstance(value, str) else json.dumps(value)
+    walk("", data)
+    return out
+
+
+_LOGFMT_PAIR = re.compile(r'([^\s=]+)(?:=("(?:[^"\\]|\\.)*"|[^\s]*))?')
+
+
+def _logfmt_labels(line: str) -> dict[str, str] | None:
+    """Loki's logfmt parser: key=value and key="quoted value" pairs, names sanitised."""
+    out = {}
+    for key, value in _LOGFMT_PAIR.findall(line):
+        if value.startswith('"'):
+            value = _go_string(value)
+        out[_NOT_LABEL_CHAR.sub("_", key)] = value
+    return out
+
+
+def _parser_stage(parse_line: Callable[[str], dict | None]) -> "Stage":
+    def stage(line: str, labels: dict) -> bool:
+        parsed = parse_line(line)
+        if parsed is None:
+            labels["__error__"] = "JSONParserErr"
+            return True
+        for name, value in parsed.items():
+            # a name the stream already has is kept, the parsed one gets _extracted (Loki)
+            labels[f"{name}_extracted" if name in labels else name] = value
+        return True
+    return stage
+
+
 # ---- the query --------------------------------------------------------------------------------
 
 Stage = Callable[[str, dict], bool]  # (line, labels) -> keep?; may add labels
@@ -250,6 +305,10 @@ class _Parser:
                 return lambda line, labels: rx.search(line) is not None
             return lambda line, labels: rx.search(line) is None
         self.take("op", "|")
+        if self.keyword("json", "logfmt") and not (self.toks[self.i + 1].kind == "ident"
+                                                   or self.toks[self.i + 1].kind == "op" and self.toks[self.i + 1].text in ("=", "==", "!=", "=~", "!~")):
+            parse_line = _json_labels if self.take("ident").text.lower() == "json" else _logfmt_labels
+            return _parser_stage(parse_line)
         if self.keyword("label_format"):
             self.i += 1
             return self.label_format()

@@ -29,7 +29,7 @@ def _links(spec: dict) -> list[tuple[str, str]]:
     jd = spec["jsonData"]
     out = [(f"derivedFields[{i}]", d["datasourceUid"]) for i, d in enumerate(jd.get("derivedFields", []))]
     out += [(f"exemplarTraceIdDestinations[{i}]", d["datasourceUid"])
-            for i, d in enumerate(jd.get("exemplarTraceIdDestinations", []))]
+            for i, d in enumerate(jd.get("exemplarTraceIdDestinations", [])) if "datasourceUid" in d]
     for key in ("tracesToLogsV2", "tracesToMetrics", "serviceMap"):
         if key in jd:
             out.append((key, jd[key]["datasourceUid"]))
@@ -44,6 +44,9 @@ def test_every_correlation_link_points_at_a_defined_uid(project_root):
     assert links[by_type["tempo"]] == {"tracesToLogsV2": by_type["loki"], "tracesToMetrics": by_type["prometheus"],
                                        "serviceMap": by_type["prometheus"]}
     assert links[by_type["prometheus"]] == {"exemplarTraceIdDestinations[0]": by_type["tempo"]}
+    # the second exemplar destination is a URL: the Trace audit dashboard of the exemplar's trace
+    audit = specs[by_type["prometheus"]]["jsonData"]["exemplarTraceIdDestinations"][1]
+    assert audit["url"] == "/d/druppie-trace-audit?var-traceID=${__value.raw}"
 
 
 def test_wiring_details(project_root):

@@ -315,12 +315,13 @@ def test_no_logs_link_when_the_span_has_none_of_the_mapped_tags():
 def test_span_metrics_exemplar_label_is_the_prometheus_destination(contract):
     datasources = built_datasources(contract)
     destinations = datasources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
-    assert [d["name"] for d in destinations] == [contract.exemplar_label]
+    assert [d["name"] for d in destinations] == [contract.exemplar_label] * 2
     tid = "4bf92f3577b34da6a3ce929d0e0e4736"
     links = exemplar_links(datasources["prometheus"], {contract.exemplar_label: tid, "le": "0.5"},
                            list(datasources.values()))
-    assert [(l.query, l.query_type, l.datasource_uid) for l in links] == \
-        [(tid, "traceql", datasources["tempo"]["uid"])]
+    assert [(l.query, l.query_type, l.datasource_uid, l.url) for l in links] == \
+        [(tid, "traceql", datasources["tempo"]["uid"], None),
+         (None, None, None, f"/d/druppie-trace-audit?var-traceID={tid}")]
     # An exemplar labelled the other producer's way would not link: the names must agree.
     other = {"traceID": "trace_id", "trace_id": "traceID"}.get(contract.exemplar_label, "traceID")
     assert exemplar_links(datasources["prometheus"], {other: tid}, list(datasources.values())) == []

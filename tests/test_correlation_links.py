@@ -182,7 +182,7 @@ def test_logql_subset(query, expected):
 @pytest.mark.parametrize("query,error", [
     ('{env=""}', LogQLError),  # Loki refuses selectors that match everything
     ('{env="dev"', LogQLError),
-    ('{env="dev"} | json', LogQLUnsupported),
+    ('{env="dev"} | json trace="traceID"', LogQLUnsupported),  # parsers with parameters
     ('{env="dev"} | duration > 5s', LogQLUnsupported),
     ('{env="dev"} |= "a" or "b"', LogQLUnsupported),
     ('{env="dev"} |~ "(?=x)"', LogQLUnsupported),
@@ -192,6 +192,15 @@ def test_logql_subset(query, expected):
 def test_logql_outside_the_subset_or_invalid_is_refused(query, error):
     with pytest.raises(error):
         parse(query)
+
+
+def test_json_and_logfmt_parsers_make_labels_as_loki_does():
+    q = parse('{env="dev"} | json | traceID=~"0*abc" | req_user="u1" | env_extracted="x"')
+    assert q.selects(LogEntry('{"traceID":"000abc","req":{"user":"u1"},"env":"x"}', {"env": "dev"}))
+    assert not q.selects(LogEntry('{"traceID":"000abcd","req":{"user":"u1"},"env":"x"}', {"env": "dev"}))
+    assert not q.selects(LogEntry("not json", {"env": "dev"}))
+    q = parse('{env="dev"} | logfmt | traceID=~"0*abc" | msg="a b"')
+    assert q.selects(LogEntry('level=info traceID=0abc msg="a b"', {"env": "dev"}))
 
 
 def test_go_string_escapes():

@@ -169,8 +169,8 @@ def test_trace_audit_has_a_trace_id_textbox_and_a_service_variable(built):
 # ---- contract ----------------------------------------------------------------------------------
 
 CONTRACT_CHANGES = [
-    ({"trace_id_field": "otelTraceID"}, "druppie-trace-audit", 'otelTraceID="$traceID"'),
-    ({"trace_id_prefix": "0x"}, "druppie-trace-audit", 'traceID="0x$traceID"'),
+    ({"trace_id_field": "otelTraceID"}, "druppie-trace-audit", 'otelTraceID=~"0*$traceID"'),
+    ({"trace_id_prefix": "0x"}, "druppie-trace-audit", 'traceID=~"0x0*$traceID"'),
     ({"log_format": "logfmt"}, "druppie-trace-audit", "| logfmt"),
     ({"log_format": "logfmt"}, "druppie-audit-log", "| logfmt"),
     ({"resource_labels": (("service.name", "svc"),)}, "druppie-audit-log", '{svc=~"$service"}'),
@@ -187,7 +187,7 @@ CONTRACT_CHANGES = [
     ({"llm_span_name_regex": "openai\\..*"}, "druppie-latency", 'span_name=~"openai\\\\..*"'),
     ({"llm_system_attribute": "llm.vendor"}, "druppie-latency", "span.llm.vendor != nil"),
     ({"db_system_attribute": "database.kind"}, "druppie-latency", "by (span.database.kind)"),
-    ({"auth_span_name_regex": "login.*"}, "druppie-latency", 'span_name=~"login.*"'),
+    ({"iam_service_regex": "keycloak"}, "druppie-latency", 'service=~"keycloak", span_kind="SPAN_KIND_SERVER"'),
 ]
 
 

@@ -238,6 +238,26 @@ def test_prometheus_credentials_reach_tempo_remote_write(scratch_project):
 
 # ---- the dashboards' queries against what the values make Tempo or the collector produce ---------
 
+@pytest.mark.parametrize("naming", ["tempo", "otel-collector"])
+def test_producers_write_as_often_as_the_prometheus_datasource_expects(scratch_project, naming):
+    """The connectors flush every 60 s by default; rate() over $__rate_interval (4 x timeInterval)
+    then sees one sample. One contract setting drives the producers and the datasource."""
+    _set(scratch_project, contract={"metrics_naming": naming, "metrics_interval": "20s"})
+    values, _ = _helm(scratch_project, "dev")
+    project = Project(scratch_project)
+    prometheus = next(r.spec for r in build_resources(project, project.environment("dev"))
+                      if r.kind == DATASOURCE and r.spec["type"] == "prometheus")
+    assert prometheus["jsonData"]["timeInterval"] == "20s"
+    tempo = values["tempo-values.yaml"]["tempo"]["overrides"]["defaults"]["metrics_generator"]
+    assert tempo["collection_interval"] == "20s"
+    connectors = values["otel-collector-values.yaml"]["config"].get("connectors")
+    if naming == "otel-collector":
+        assert {c["metrics_flush_interval"] for c in connectors.values()} == {"20s"}
+        assert "db.system" in connectors["servicegraph"]["database_name_attributes"]
+    else:
+        assert connectors is None
+
+
 # The spanmetrics connector's own dimensions, before the configured ones.
 CONNECTOR_DIMENSIONS = ("service.name", "span.name", "span.kind", "status.code")
 METRIC = re.compile(r"\b(traces_[A-Za-z0-9_]+)")

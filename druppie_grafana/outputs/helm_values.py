@@ -195,7 +195,10 @@ def tempo_values(env: Environment) -> dict[str, Any]:
             "traces_storage": {"path": "/var/tempo/generator/traces"},
             "processor": processor,
         },
-        "overrides": {"defaults": {"metrics_generator": {"processors": processors}}},
+        # collection_interval: how often series are written (Tempo's default 15s, modules/generator/
+        # registry/config.go); set from the contract so the Prometheus datasource's timeInterval agrees.
+        "overrides": {"defaults": {"metrics_generator": {"processors": processors,
+                                                         "collection_interval": contract.metrics_interval}}},
     }
     names = _env_refs(env.endpoint("prometheus"))
     if names:  # Tempo expands ${VAR} in its config only when asked to
@@ -235,8 +238,19 @@ def _span_metrics_connector(contract: Contract) -> dict[str, Any]:
     m = contract.metrics
     namespace = m.calls_total.removesuffix("_calls_total")
     unit = {1.0: "s", 0.001: "ms"}[m.latency_unit_seconds]
+    # metrics_flush_interval: the connector's default is 60s (connector/spanmetricsconnector/factory.go),
+    # one sample a minute, too few for rate() over Grafana's $__rate_interval: write at the contract's.
     return {"namespace": namespace, "histogram": {"unit": unit}, "exemplars": {"enabled": True},
-            "dimensions": [{"name": attr} for attr in span_metric_dimensions(contract)]}
+            "dimensions": [{"name": attr} for attr in span_metric_dimensions(contract)],
+            "metrics_flush_interval": contract.metrics_interval}
+
+
+def _service_graph_connector(contract: Contract) -> dict[str, Any]:
+    """The servicegraph connector writing as often as the span metrics, and, like Tempo, taking a client
+    span with db.system (not only db.name, its default: connector/servicegraphconnector/connector.go
+    defaultDatabaseNameAttributes) as a call to a database, so the database is a node of the map."""
+    return {"metrics_flush_interval": contract.metrics_interval,
+            "database_name_attributes": ["db.name", contract.db_system_attribute]}
 
 
 def collector_values(env: Environment) -> dict[str, Any]:
@@ -281,7 +295,8 @@ def collector_values(env: Environment) -> dict[str, Any]:
         "extensions": extensions,
     }
     if connectors:
-        config["connectors"] = {SPANMETRICS: _span_metrics_connector(env.contract), SERVICEGRAPH: {}}
+        config["connectors"] = {SPANMETRICS: _span_metrics_connector(env.contract),
+                                SERVICEGRAPH: _service_graph_connector(env.contract)}
         pipelines["traces"]["exporters"] = [TEMPO_EXPORTER, SPANMETRICS, SERVICEGRAPH]
         pipelines["metrics"]["receivers"] = [OTLP_RECEIVER, SPANMETRICS, SERVICEGRAPH]
     config["service"] = {"extensions": sorted(extensions), "pipelines": pipelines}
