@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 from .client import Conflict, GrafanaClient, GrafanaError, NotFound
 from .environments import Environment
+from .redaction import terminal_safe
 from .resources import DATASOURCE, FOLDER, Resource
 
 LEVELS = {"View": 1, "Edit": 2, "Admin": 4}  # Grafana's folder permission numbers
@@ -372,7 +373,7 @@ class AccessApplier:
     def __init__(self, client: GrafanaClient, plan: AccessPlan, *, force: bool = False, backups=None,
                  report=lambda line: None):
         self.client, self.plan, self.force, self.backups = client, plan, force, backups
-        self.report = lambda outcome: report(client.redact(outcome.line()))
+        self.report = lambda outcome: report(terminal_safe(client.redact(outcome.line())))
         self.outcomes: list[AccessOutcome] = []
         self._teams_done = False
         self._failed_teams: set[str] = set()

@@ -20,6 +20,7 @@ from .client import Conflict, GrafanaClient, GrafanaError, NotFound, VersionMism
 from .errors import InputError, Problem
 from .handlers import HANDLERS
 from .plan import CREATE, DELETE, NOOP, UPDATE, Change, Plan
+from .redaction import terminal_safe
 from .resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
 from .secrets import SecretRef, SecretUnavailable
 from .serialize import plain
@@ -99,7 +100,8 @@ class Applier:
     def __init__(self, client: GrafanaClient, *, force: bool = False, workers: int = 8,
                  environ: Mapping[str, str], backups: Backups, report: Callable[[str], None] = print):
         self.client, self.force, self.workers = client, force, max(workers, 1)
-        self.environ, self.backups, self.report = environ, backups, report
+        self.environ, self.backups = environ, backups
+        self.report = lambda line: report(terminal_safe(line))  # titles and messages may come from Grafana
 
     def apply(self, plan: Plan, access: AccessApplier | None = None) -> ApplyResult:
         """Folders, their permissions, datasources, their permissions, dashboards; then deletions.
