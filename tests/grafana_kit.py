@@ -6,10 +6,10 @@ import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
-from druppie_grafana.apply import Applier, ApplyResult, check_secrets
-from druppie_grafana.backups import Backups
-from druppie_grafana.client import ClientSettings, GrafanaClient
-from druppie_grafana.plan import Plan, make_plan
+from druppie_grafana.grafana.apply import Applier, ApplyResult, check_secrets
+from druppie_grafana.grafana.backups import Backups
+from druppie_grafana.grafana.client import ClientSettings, GrafanaClient
+from druppie_grafana.grafana.plan import Plan, make_plan
 from druppie_grafana.resources import DASHBOARD, DATASOURCE, FOLDER, Resource
 from druppie_grafana.secrets import SecretRef
 

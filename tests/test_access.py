@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import grafana_kit as kit
-from druppie_grafana.access import apply_access, oss_warning, plan_access
+from druppie_grafana.grafana.access import apply_access, oss_warning, plan_access
 from druppie_grafana.environments import load_environments
 from druppie_grafana.resources import DATASOURCE, Resource
 

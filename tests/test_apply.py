@@ -11,8 +11,8 @@ import pytest
 
 import grafana_kit as kit
 import openapi_check
-from druppie_grafana.client import Unauthorized
-from druppie_grafana.plan import CREATE, DELETE, NOOP, UPDATE, render_json, render_markdown, render_text
+from druppie_grafana.grafana.client import Unauthorized
+from druppie_grafana.grafana.plan import CREATE, DELETE, NOOP, UPDATE, render_json, render_markdown, render_text
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from druppie_grafana.cli import VERBS
-from druppie_grafana.plan import EXIT_PENDING
+from druppie_grafana.grafana.plan import EXIT_PENDING
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "ci"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import grafana_kit as kit
-from druppie_grafana.client import ClientSettings, GrafanaClient, ServerError, Unreachable
+from druppie_grafana.grafana.client import ClientSettings, GrafanaClient, ServerError, Unreachable
 from druppie_grafana.environments import load_environments
 from druppie_grafana.errors import DruppieError
 from fake_grafana import FakeGrafana, Faults

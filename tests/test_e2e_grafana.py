@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 import grafana_kit as kit
-from druppie_grafana.client import ClientSettings, GrafanaClient, NotFound
+from druppie_grafana.grafana.client import ClientSettings, GrafanaClient, NotFound
 
 pytestmark = [
     pytest.mark.grafana,

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 import grafana_kit as kit
-from druppie_grafana.apply import check_secrets
-from druppie_grafana.backups import BackupFailed, Backups
+from druppie_grafana.grafana.apply import check_secrets
+from druppie_grafana.grafana.backups import BackupFailed, Backups
 from druppie_grafana.cli import main
-from druppie_grafana.client import ClientSettings, GrafanaClient, GrafanaError, Redirected, UnexpectedAnswer
+from druppie_grafana.grafana.client import ClientSettings, GrafanaClient, GrafanaError, Redirected, UnexpectedAnswer
 from druppie_grafana.environments import load_environments
 from druppie_grafana.errors import DruppieError, InputError
-from druppie_grafana.handlers.datasources import MARK_HASH, MARK_OWNER
-from druppie_grafana.plan import render_markdown, render_text
+from druppie_grafana.grafana.handlers.datasources import MARK_HASH, MARK_OWNER
+from druppie_grafana.grafana.plan import render_markdown, render_text
 from druppie_grafana.redaction import MASK, Redactor
 from druppie_grafana.resources import uid_problem
 from fake_grafana import FakeGrafana, RawAnswer
@@ -520,7 +520,7 @@ def test_14_a_concurrent_apply_is_reported_honestly(grafana, tmp_path):
 
 def test_14_a_team_created_meanwhile_is_used_not_failed(grafana, tmp_path):
     from test_access import env, run  # noqa: PLC0415 - the access tests' helpers
-    from druppie_grafana.access import apply_access, plan_access
+    from druppie_grafana.grafana.access import apply_access, plan_access
 
     access = plan_access(kit.client(grafana), env(), [kit.folder()])
     assert access.teams_to_create == ["developers"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..access import oss_warning
+from ..grafana.access import oss_warning
 from .finding import WARNING, Hit
 from .inputs import CheckInput
 from .registry import check, define

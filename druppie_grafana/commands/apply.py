@@ -6,10 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from ..access import AccessApplier, plan_access
-from ..apply import Applier, check_secrets
-from ..backups import Backups
-from ..plan import make_plan
+from ..grafana.access import AccessApplier, plan_access
+from ..grafana.apply import Applier, check_secrets
+from ..grafana.backups import Backups
+from ..grafana.plan import make_plan
 from ..redaction import one_line
 from .plan import add_common, prepare
 

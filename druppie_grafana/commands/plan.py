@@ -7,10 +7,10 @@ import math
 import os
 import sys
 
-from ..access import merge_json, plan_access
+from ..grafana.access import merge_json, plan_access
 from ..build import Project, checked_resources
-from ..client import client_for
-from ..plan import EXIT_PENDING, RENDERERS, make_plan
+from ..grafana.client import client_for
+from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
 
 HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
         "when changes are pending, 0 when none")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..client import GrafanaClient, NotFound
-from ..resources import DATASOURCE, Resource
-from ..secrets import MASK, resolve_secrets
-from ..serialize import plain
+from ...resources import DATASOURCE, Resource
+from ...secrets import MASK, resolve_secrets
+from ...serialize import plain
 from .base import OWNER, Handler, Remote, Stamp, checked_uids
 
 MARK_OWNER = "druppieManagedBy"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..client import GrafanaClient, GrafanaError, NotFound
-from ..resources import DASHBOARD, Resource
-from ..serialize import plain
+from ...resources import DASHBOARD, Resource
+from ...serialize import plain
 from .base import OWNER, Handler, Remote, Stamp, checked_uids
 
 MARK_OWNER = "druppieOwner"

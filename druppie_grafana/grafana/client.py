@@ -22,10 +22,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
 
-from .environments import Environment
-from .errors import DruppieError, UsageError
-from .redaction import Redactor, one_line
-from .urls import CREDENTIALS_HINT, url_problem
+from ..environments import Environment
+from ..errors import DruppieError, UsageError
+from ..redaction import Redactor, one_line
+from ..urls import CREDENTIALS_HINT, url_problem
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}

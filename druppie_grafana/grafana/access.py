@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .client import Conflict, GrafanaClient, GrafanaError, NotFound
-from .environments import Environment
-from .redaction import terminal_safe
-from .resources import DATASOURCE, FOLDER, Resource
+from ..environments import Environment
+from ..redaction import terminal_safe
+from ..resources import DATASOURCE, FOLDER, Resource
 
 LEVELS = {"View": 1, "Edit": 2, "Admin": 4}  # Grafana's folder permission numbers
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}

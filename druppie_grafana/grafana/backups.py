@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import DruppieError
+from ..errors import DruppieError
 from .handlers import scrub
-from .resources import uid_problem
+from ..resources import uid_problem
 
 DIRECTORY = {"Folder": "folders", "Datasource": "datasources", "Dashboard": "dashboards",
              "Folder permissions": "permissions/folders", "Datasource permissions": "permissions/datasources"}

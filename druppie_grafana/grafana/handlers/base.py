@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..client import GrafanaClient, UnexpectedAnswer
-from ..resources import Resource, uid_problem
-from ..secrets import MASK, SecretRef, secret_ref_from_json
+from ...resources import Resource, uid_problem
+from ...secrets import MASK, SecretRef, secret_ref_from_json
 
 OWNER = "druppie-grafana"  # the tag on dashboards (search finds candidates by it); the legacy marker value
 SECRET_KEYS = frozenset({"secureJsonData", "password", "basicAuthPassword"})

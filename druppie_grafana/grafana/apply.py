@@ -17,13 +17,13 @@ from typing import Callable, Mapping
 from .access import AccessApplier
 from .backups import BackupFailed, Backups
 from .client import Conflict, GrafanaClient, GrafanaError, NotFound, VersionMismatch
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 from .handlers import HANDLERS
 from .plan import CREATE, DELETE, NOOP, UPDATE, Change, Plan
-from .redaction import terminal_safe
-from .resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
-from .secrets import SecretRef, SecretUnavailable
-from .serialize import plain
+from ..redaction import terminal_safe
+from ..resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
+from ..secrets import SecretRef, SecretUnavailable
+from ..serialize import plain
 
 WRITE_ATTEMPTS = 5
 BACKOFF = 0.1  # seconds before the read-back; doubles each attempt

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..client import GrafanaClient, NotFound
-from ..resources import FOLDER, Resource
+from ...resources import FOLDER, Resource
 from .base import OURS, Handler, Remote
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .client import GrafanaClient
-from .environments import DEFAULT_PROJECT
+from ..environments import DEFAULT_PROJECT
 from .handlers import EDITED, HANDLERS, LEGACY, NOT_OURS, OTHER, OURS, Remote, mask_secrets
-from .redaction import markdown_code_span, markdown_fence, markdown_text, one_line, terminal_safe
-from .resources import DASHBOARD, FOLDER, KINDS, Resource
+from ..redaction import markdown_code_span, markdown_fence, markdown_text, one_line, terminal_safe
+from ..resources import DASHBOARD, FOLDER, KINDS, Resource
 
 CREATE, UPDATE, NOOP, DELETE = "create", "update", "no change", "delete"
 EXIT_PENDING = 3  # plan's exit code when changes are pending (0: nothing to do, 1: error, 2: usage)
