@@ -114,8 +114,10 @@ def build_resources(project: Project, env: Environment) -> list[Resource]:
     ctx = BuildContext(env=env,
                        datasource_uids=_declared_uids(ds_defs, DATASOURCE, problems),
                        dashboard_uids=_declared_uids(db_defs, DASHBOARD, problems))
-    resources = [Resource(FOLDER, env.folder_uid, {"uid": env.folder_uid, "title": env.folder_title},
-                          source=env.source)]
+    folder = {"uid": env.folder_uid, "title": env.folder_title}
+    if env.folder_parent:
+        folder["parentUid"] = env.folder_parent
+    resources = [Resource(FOLDER, env.folder_uid, folder, source=env.source)]
     for kind, defs in ((DATASOURCE, ds_defs), (DASHBOARD, db_defs)):
         declared = set(ctx.datasource_uids.values() if kind == DATASOURCE else ctx.dashboard_uids.values())
         for defn in defs:

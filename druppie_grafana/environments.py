@@ -19,16 +19,30 @@ DEFAULT_GRAFANA_VERSION = "11.6"
 DEFAULT_PROJECT = "druppie-grafana"  # the owner's project when environments.yaml names none
 
 
+AUTO = "auto"
+LATEST_SCHEMA_VERSION = 42  # 12.2 through 13.2 (migrations.go LATEST_VERSION; npm @grafana/schema 13.2.3)
+
+
 def schema_version_for(grafana_version: str) -> int:
-    """The dashboard schemaVersion that a Grafana release writes."""
+    """The dashboard schemaVersion that a Grafana release writes (grafana13.md section 1): 42 came with
+    12.2 (PR #110517), so 12.0/12.1 stop at 41 like 11.6; `auto` takes the newest released."""
+    if grafana_version == AUTO:
+        return LATEST_SCHEMA_VERSION
     major, minor = (int(p) for p in grafana_version.split(".")[:2])
-    if major >= 12:
-        return 42
-    if major == 11 and minor >= 6:
+    if (major, minor) >= (12, 2):
+        return LATEST_SCHEMA_VERSION
+    if (major, minor) >= (11, 6):
         return 41
-    if major == 11 and minor >= 3:
+    if (major, minor) >= (11, 3):
         return 40
     return 39
+
+
+def same_release(wanted: str, actual: str) -> bool:
+    """Whether a server's version is the release environments.yaml names (major.minor; auto matches all)."""
+    if wanted == AUTO or not actual:
+        return True
+    return wanted.split(".")[:2] == actual.split("-")[0].split(".")[:2]
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class Environment:
     editable_datasources: bool = False
     k8s_namespace: str = "monitoring"
     project: str = DEFAULT_PROJECT
+    folder_parent: str | None = None
 
     @property
     def owner(self) -> str:
@@ -135,6 +150,7 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
         folder_uid=folder["uid"],
         folder_title=folder["title"],
         folder_access=folder.get("access") or {},
+        folder_parent=folder.get("parent"),
         endpoints={role: Endpoint.from_mapping(ep) for role, ep in sorted(data["datasources"].items())},
         contract=_contract(global_contract, data.get("contract"), source, name),
         token=SecretRef.from_mapping(auth["token"]) if "token" in auth else None,

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from fake_grafana_apis import ApisRoutes, _lossy
+
 READ_ONLY_ROLES = {"Viewer"}
 
 
@@ -88,12 +90,16 @@ class ApiError(Exception):
         self.code, self.body = code, {"message": message, **extra}
 
 
-class FakeGrafana:
+class FakeGrafana(ApisRoutes):
+    ApiError = ApiError
+
     def __init__(self, tokens: dict[str, str] | None = None, basic: dict[tuple, str] | None = None,
-                 latency: float = 0.0, faults: Faults | None = None, tls: tuple[str, str] | None = None):
+                 latency: float = 0.0, faults: Faults | None = None, tls: tuple[str, str] | None = None,
+                 version: str = "11.4.0"):
         self.tokens = {"test-token": "Admin"} if tokens is None else tokens  # token -> org role
         self.basic = basic or {}
         self.latency = latency
+        self.version = version  # the personality: 11.x legacy only; 12.x and 13.x also serve /apis
         self.tls = tls  # (certificate file, key file): serve https
         self.faults = faults or Faults()
         self.lock = threading.RLock()
@@ -141,7 +147,8 @@ class FakeGrafana:
             ("GET", r"/api/org/users/lookup", self._lookup_org_users),
             ("GET", r"/api/access-control/datasources/(?P<uid>[^/]+)", self._get_datasource_permissions),
             ("POST", r"/api/access-control/datasources/(?P<uid>[^/]+)", self._set_datasource_permissions),
-        ]
+            ("POST", r"/api/folders/(?P<uid>[^/]+)/move", self._move_folder),
+        ] + self.apis_routes()
         for token, role in self.tokens.items():
             self.add_user(f"sa-{role.lower()}-{len(self.users) + 1}", role, token=token, service_account=True)
 
@@ -204,6 +211,7 @@ class FakeGrafana:
             entry = self.dashboards[uid]
             entry["dashboard"].update(changes)
             entry["dashboard"]["version"] += 1
+            entry["rv"] = self._next_rv()
 
     def edit_datasource(self, uid: str, **changes) -> None:
         with self.lock:
@@ -219,7 +227,8 @@ class FakeGrafana:
     def add_dashboard(self, uid: str, title: str, folder_uid: str = "", provisioned: bool = False, **fields) -> None:
         with self.lock:
             dash = {"uid": uid, "title": title, "id": self._id(), "version": 1, **fields}
-            self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": provisioned}
+            self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": provisioned,
+                                    "annotations": {}, "stored": "v1", "rv": self._next_rv()}
 
     def add_user(self, login: str, role: str, token: str | None = None, service_account: bool = False) -> int:
         """A user of org 1 with an org role; with `token`, the identity that token authenticates."""
@@ -351,11 +360,14 @@ class FakeGrafana:
 
     # ------------------------------------------------------------ health
     def _health(self, **_):
-        return 200, {"commit": "fake", "database": "ok", "version": "11.4.0"}
+        return 200, {"commit": "fake", "database": "ok", "version": self.version}
 
     # ------------------------------------------------------------ folders
     def _folder_dto(self, f: dict) -> dict:
-        return {**f, "url": f"/dashboards/f/{f['uid']}/", "canSave": True, "canEdit": True, "hasAcl": False}
+        dto = {k: v for k, v in f.items() if k not in ("annotations", "rv", "parentUid")}
+        if f.get("parentUid"):
+            dto["parentUid"] = f["parentUid"]
+        return {**dto, "url": f"/dashboards/f/{f['uid']}/", "canSave": True, "canEdit": True, "hasAcl": False}
 
     def _list_folders(self, query, **_):
         limit, page = int(query.get("limit", ["1000"])[0]), int(query.get("page", ["1"])[0])
@@ -373,7 +385,11 @@ class FakeGrafana:
             raise ApiError(400, "folder title cannot be empty")
         if uid in self.folders or uid in self.dashboards:
             raise ApiError(409, "a folder with the same uid already exists")
-        self.folders[uid] = {"id": self._id(), "uid": uid, "title": body["title"], "version": 1}
+        parent = body.get("parentUid") or ""
+        if parent and parent not in self.folders:
+            raise ApiError(400, "parent folder not found")
+        self.folders[uid] = {"id": self._id(), "uid": uid, "title": body["title"], "version": 1,
+                             "parentUid": parent, "annotations": {}, "rv": self._next_rv()}
         # what Grafana gives a new folder: its creator Admin, Editors Edit, Viewers View
         creator = self._caller(auth)
         self.folder_permissions[uid] = ([{"userId": creator["id"], "permission": 4}] if creator else []) + [
@@ -388,6 +404,17 @@ class FakeGrafana:
             raise ApiError(412, "the folder has been changed by someone else", status="version-mismatch")
         folder["title"] = body.get("title", folder["title"])
         folder["version"] += 1
+        folder["rv"] = self._next_rv()
+        return 200, self._folder_dto(folder)
+
+    def _move_folder(self, uid, body, **_):
+        folder = self.folders.get(uid)
+        if folder is None:
+            raise ApiError(404, "folder not found")
+        parent = (body or {}).get("parentUid") or ""
+        if parent and parent not in self.folders:
+            raise ApiError(400, "parent folder not found")
+        folder["parentUid"], folder["rv"] = parent, self._next_rv()
         return 200, self._folder_dto(folder)
 
     def _delete_folder(self, uid, **_):
@@ -451,7 +478,7 @@ class FakeGrafana:
         if sent and sent < ds["version"]:
             raise ApiError(409, "Datasource has already been updated by someone else. Please reload and try again")
         fresh = self._new_datasource({**body, "uid": uid})
-        fresh.update(id=ds["id"], version=(sent or ds["version"]) + 1)
+        fresh.update(id=ds["id"], version=sent + 1 if sent else 1)  # store.go: version 0 resets to 1
         self.datasources[uid] = fresh
         self.secure.setdefault(uid, {}).update(body.get("secureJsonData") or {})  # omitted keys keep values
         return 200, {"datasource": self._datasource_dto(fresh), "id": fresh["id"], "message": "Datasource updated",
@@ -486,6 +513,13 @@ class FakeGrafana:
         if folder_uid and folder_uid not in self.folders:
             raise ApiError(400, "folder not found", status="folder-not-found")
         existing = self.dashboards.get(uid)
+        if existing is not None and self._manager(existing.get("annotations") or {}):
+            raise ApiError(400, "Cannot save provisioned dashboard", status="provisioned-dashboard")
+        try:
+            self._check_manager(existing.get("annotations") if existing else None,
+                                (existing or {}).get("annotations") or {}, folder_uid)
+        except ApiError as exc:
+            raise ApiError(exc.code, exc.body["message"]) from None
         if existing is not None:
             if existing["provisioned"]:
                 raise ApiError(400, "Cannot save provisioned dashboard", status="provisioned-dashboard")
@@ -497,7 +531,9 @@ class FakeGrafana:
                 raise ApiError(400, "a folder has this uid", status="bad-uid")
             dash.update(id=self._id(), version=1)
         dash["uid"] = uid
-        self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": False}
+        self.dashboards[uid] = {"dashboard": dash, "folderUid": folder_uid, "provisioned": False,
+                                "annotations": dict((existing or {}).get("annotations") or {}), "stored": "v1",
+                                "rv": self._next_rv()}
         return 200, {"id": dash["id"], "uid": uid, "url": f"/d/{uid}/x", "status": "success",
                      "version": dash["version"], "slug": "x"}
 
@@ -506,7 +542,13 @@ class FakeGrafana:
         if entry is None:
             raise ApiError(404, "Dashboard not found")
         folder = self.folders.get(entry["folderUid"], {})
-        return 200, {"dashboard": entry["dashboard"], "meta": {
+        dashboard, extra = entry["dashboard"], {}
+        if entry.get("stored", "v1").startswith("v2"):
+            if not self.version.startswith("13"):  # 12.x: 406 (pkg/api/dashboard.go GetDashboard)
+                raise ApiError(406, "dashboard api version not supported, use /apis/dashboard.grafana.app/v2beta1/"
+                                    f"namespaces/default/dashboards/{uid} instead")
+            dashboard, extra = _lossy(dashboard), {"apiVersion": "v2"}  # 13: a lossy down-conversion
+        return 200, {"dashboard": dashboard, "meta": {**extra,
             "version": entry["dashboard"]["version"], "folderUid": entry["folderUid"],
             "folderTitle": folder.get("title", "General"), "url": f"/d/{uid}/x", "slug": "x",
             "canSave": not entry["provisioned"], "canEdit": True, "provisioned": entry["provisioned"],

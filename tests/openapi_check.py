@@ -40,7 +40,45 @@ def _templates() -> list[tuple[re.Pattern, str, int]]:
     return sorted(out, key=lambda t: t[2])
 
 
+APIS_SNAPSHOTS = {"dashboard.grafana.app": "dashboard.grafana.app-v2.json", "folder.grafana.app": "folder.grafana.app-v1.json"}
+
+
+@functools.lru_cache(maxsize=None)
+def load_apis_snapshot(group: str) -> dict | None:
+    """Grafana's own OpenAPI snapshot of an /apis group (pkg/tests/apis/openapi_snapshots), when present."""
+    shared = spec_path().parents[2]
+    path = shared / "grafana13" / "http-api" / "grafana" / "pkg" / "tests" / "apis" / "openapi_snapshots" / APIS_SNAPSHOTS[group]
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def apis_problems(method: str, path: str, query: dict) -> list[str]:
+    """An /apis request against the group's snapshot. The snapshots are of dashboard v2 and folder v1; the
+    other versions (v1, v1beta1) have the same paths and parameters, so the version segment is mapped."""
+    if path == "/apis":
+        return [] if method == "GET" else [f"{method} {path}: discovery is GET only"]  # k8s APIGroupList
+    parts = path.split("/")
+    if len(parts) < 4 or parts[2] not in APIS_SNAPSHOTS:
+        return [f"{method} {path}: unknown API group"]
+    spec = load_apis_snapshot(parts[2])
+    if spec is None:
+        return []
+    snapshot_version = next(iter(spec["paths"])).split("/")[3]
+    rel = "/".join(parts[:3] + [snapshot_version] + parts[4:])
+    for template, operations in spec["paths"].items():
+        regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(regex, rel) or (template.endswith("/") and re.fullmatch(regex, rel + "/")):
+            operation = operations.get(method.lower())
+            if operation is None:
+                return [f"{method} {path}: {template} has no {method} in the snapshot"]
+            declared = {p["name"] for p in (operation.get("parameters") or []) + (operations.get("parameters") or [])
+                        if p.get("in") == "query"}
+            return [f"{method} {path}: query parameter {q!r} not declared" for q in query if q not in declared]
+    return [f"{method} {path}: no such path in the snapshot"]
+
+
 def problems(method: str, path: str, query: dict, body) -> list[str]:
+    if path == "/apis" or path.startswith("/apis/"):
+        return apis_problems(method, path, query)
     spec = load_spec()
     base = spec.get("basePath", "/api")
     if not path.startswith(base):

@@ -20,7 +20,7 @@ from druppie_grafana.serialize import dump_json
 ROOT = Path(__file__).resolve().parents[1]
 STEMS = {"trace_audit": "druppie-trace-audit", "latency": "druppie-latency",
          "service_map": "druppie-service-map", "audit_log": "druppie-audit-log"}
-ENVS = {"dev": 41, "test": 42}  # environments.yaml: dev targets Grafana 11.6, test 12.1
+ENVS = {"dev": 42, "test": 41}  # environments.yaml: dev targets Grafana 13.0 (42), test 12.1 (41: 42 came with 12.2)
 
 
 def _resources(env_name: str = "dev", **contract_changes):

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="overwrite resources changed in Grafana since our last apply, take over "
                              "same-uid resources we did not create, and remove permission grants the "
                              "configuration does not name (all backed up first)")
+    parser.add_argument("--take-over", action="store_true",
+                        help="also write dashboards and folders that another tool manages (Git Sync, Terraform, "
+                             "kubectl); never implied by --force")
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where copies of overwritten or deleted JSON go (default: <root>/backups)")
     parser.add_argument("--no-health", action="store_true", help="skip the datasource health checks")
@@ -32,12 +35,18 @@ def run(args: argparse.Namespace) -> int:
     check_secrets(resources, os.environ, client)
     backups = Backups(args.backup_dir or project.root / "backups", env.name)
     backups.check_writable()  # before anything is sent: a change we could not back up is not made
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner)
+    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
+                     expected_version=env.grafana_version)
     access = AccessApplier(client, plan_access(client, env, resources), force=args.force, backups=backups,
                            report=print)
-    applier = Applier(client, force=args.force, workers=args.workers, environ=os.environ, backups=backups)
+    applier = Applier(client, force=args.force, take_over=args.take_over, workers=args.workers, environ=os.environ,
+                      backups=backups)
     writes_before = client.counts["write"]
     print(f"Applying environment {env.name} to {client.redact(client.settings.url)} as {env.owner}:")
+    if plan.server is not None:
+        print(f"  {plan.server.describe()}")
+    for warning in plan.warnings:
+        print(f"  {warning}")
     result = applier.apply(plan, access)
     # targets not in this plan's phases (none today) and teams: whatever the phases did not reach
     reached = {o.label for o in access.outcomes}

@@ -72,7 +72,8 @@ def prepare(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     _, env, resources, client = prepare(args)
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner)
+    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
+                     expected_version=env.grafana_version)
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
     access = plan_access(client, env, resources)  # permissions, shown after the resources they protect

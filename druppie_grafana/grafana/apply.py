@@ -18,7 +18,6 @@ from .access import AccessApplier
 from .backups import BackupFailed, Backups
 from .client import Conflict, GrafanaClient, GrafanaError, NotFound, VersionMismatch
 from ..errors import InputError, Problem
-from .handlers import HANDLERS
 from .plan import CREATE, DELETE, NOOP, UPDATE, Change, Plan
 from ..redaction import terminal_safe
 from ..resources import DASHBOARD, DATASOURCE, FOLDER, KINDS, Resource
@@ -97,9 +96,9 @@ def check_secrets(resources: list[Resource], environ: Mapping[str, str], client:
 
 
 class Applier:
-    def __init__(self, client: GrafanaClient, *, force: bool = False, workers: int = 8,
+    def __init__(self, client: GrafanaClient, *, force: bool = False, take_over: bool = False, workers: int = 8,
                  environ: Mapping[str, str], backups: Backups, report: Callable[[str], None] = print):
-        self.client, self.force, self.workers = client, force, max(workers, 1)
+        self.client, self.force, self.take_over, self.workers = client, force, take_over, max(workers, 1)
         self.environ, self.backups = environ, backups
         self.report = lambda line: report(terminal_safe(line))  # titles and messages may come from Grafana
 
@@ -107,7 +106,7 @@ class Applier:
         """Folders, their permissions, datasources, their permissions, dashboards; then deletions.
         With `access`, a target whose permissions are refused is not created (it would be open to the
         whole org), and one whose permissions cannot be written is removed again."""
-        self.owner = plan.owner
+        self.owner, self.handlers = plan.owner, plan.handlers
         before = dict(self.client.counts)
         outcomes: list[Outcome] = []
         failed_folders: set[str] = set()
@@ -140,7 +139,7 @@ class Applier:
         result = access.apply(change, "" if outcome.ok else f"the {change.kind.lower()} was not applied")
         if result.ok or result.status == "skipped" or outcome.status != "created":
             return outcome  # an existing target keeps the permissions it had
-        handler = HANDLERS[outcome.change.kind]
+        handler = self.handlers[outcome.change.kind]
         try:
             handler.undo_create(self.client, outcome.change.uid)
             undone = "deleted again so it is not left open to the whole org"
@@ -151,7 +150,7 @@ class Applier:
     def _one(self, change: Change, failed_folders: set[str], access: AccessApplier | None = None) -> Outcome:
         if change.action == NOOP:
             return Outcome(change, "unchanged")
-        if change.blocked and not (self.force and change.forceable):
+        if change.blocked and not ((self.force and change.forceable) or (self.take_over and change.takeover)):
             return Outcome(change, "refused", change.blocked)
         res = change.resource
         if res is not None and res.kind == DASHBOARD and res.folder in failed_folders:
@@ -168,7 +167,7 @@ class Applier:
             return Outcome(change, "failed", str(exc))
 
     def _write(self, change: Change) -> Outcome:
-        handler = HANDLERS[change.kind]
+        handler = self.handlers[change.kind]
         stamp = handler.stamp(self.owner, change.uid, change.desired) if change.desired is not None else None
         remote = change.remote
         if remote is not None:

@@ -96,6 +96,10 @@ class UnexpectedAnswer(GrafanaError):  # 2xx, but not JSON of the shape Grafana 
     pass
 
 
+class NotAcceptable(GrafanaError):  # 406: 12.x's legacy GET of a dashboard stored as schema v2
+    pass
+
+
 def _explain(status: int, method: str, path: str, server: str, base_url: str) -> tuple[type[GrafanaError], str]:
     """The error class and a message that says what happened and what to do. Never includes credentials."""
     said = f" (Grafana said: {server})" if server else ""
@@ -119,6 +123,9 @@ def _explain(status: int, method: str, path: str, server: str, base_url: str) ->
     if status == 412:
         return VersionMismatch, (f"{call}: 412 Precondition Failed{said}: the resource changed in Grafana after we "
                                  "read it. Run plan again; apply with --force only if overwriting that edit is intended.")
+    if status == 406:
+        return NotAcceptable, (f"{call}: 406 Not Acceptable{said}: Grafana stores this resource in a newer API "
+                               "version than this API can show.")
     if status == 413:
         return TooLarge, (f"{call}: 413 Payload Too Large{said}: the request body exceeds Grafana's limit; "
                           "split the dashboard or raise [server] router limits.")
@@ -260,7 +267,8 @@ class GrafanaClient:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, params, body) -> Any:
-        url = f"{self.settings.url}/api{path}"
+        # Kubernetes-style paths (/apis/...) as they are; the legacy API's paths are relative to /api
+        url = f"{self.settings.url}{path}" if path == "/apis" or path.startswith("/apis/") else f"{self.settings.url}/api{path}"
         shown = self.redact(self.settings.url)
         data = None
         if body is not None:
@@ -371,7 +379,7 @@ def client_for(env: Environment, environ: Mapping[str, str] | None = None, pool_
 
 
 __all__ = [
-    "BadRequest", "ClientSettings", "Conflict", "Forbidden", "GrafanaClient", "GrafanaError", "NotFound",
+    "BadRequest", "ClientSettings", "Conflict", "Forbidden", "GrafanaClient", "GrafanaError", "NotAcceptable", "NotFound",
     "Provisioned", "Redirected", "ServerError", "TooLarge", "Unauthorized", "UnexpectedAnswer", "Unreachable",
     "VersionMismatch",
     "client_for",

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..environments import DEFAULT_PROJECT, same_release
 from .client import GrafanaClient
-from ..environments import DEFAULT_PROJECT
-from .handlers import EDITED, HANDLERS, LEGACY, NOT_OURS, OTHER, OURS, Remote, mask_secrets
+from .discovery import Server, discover
+from .handlers import EDITED, LEGACY, NOT_OURS, OTHER, OURS, Handler, Remote, handlers_for, mask_secrets
 from ..redaction import markdown_code_span, markdown_fence, markdown_text, one_line, terminal_safe
 from ..resources import DASHBOARD, FOLDER, KINDS, Resource
 
@@ -51,6 +52,7 @@ class Change:
     desired: dict | None = None  # the comparable form, secrets masked
     blocked: str = ""  # why apply refuses it ("" if it does not)
     forceable: bool = True  # whether --force lifts the block
+    takeover: bool = False  # managed by another tool: only --take-over (never --force) lifts the block
     diff: str = ""
 
     @property
@@ -60,6 +62,7 @@ class Change:
     def to_json(self) -> dict:
         return {"kind": self.kind, "uid": self.uid, "title": self.title, "action": self.action,
                 "blocked": self.blocked or None, "forceable": self.forceable if self.blocked else None,
+                "take_over": self.takeover if self.blocked else None,
                 "diff": self.diff or None}
 
 
@@ -72,6 +75,9 @@ class Plan:
     prune: bool = False
     owner: str = ""  # "project/environment": the mark apply writes and prune requires
     foreign: list[Change] = field(default_factory=list)  # look like ours but are not verifiably: never deleted
+    server: Server | None = None  # what discovery found (None: not asked)
+    handlers: dict[str, Handler] = field(default_factory=dict)  # the handler of each kind for that server
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -101,23 +107,40 @@ def unified_diff(before: dict | None, after: dict | None, name: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
 
 
-def compare(res: Resource, remote: Remote | None, owner: str) -> Change:
+V2_STORED = ("saved in the UI as a dynamic dashboard (schema v2): our classic JSON would flatten its layout, so "
+             "apply refuses it (--force too). Bring the UI's version into the definition, or delete it in Grafana, "
+             "then apply again")
+
+
+def compare(res: Resource, remote: Remote | None, owner: str, handler: Handler) -> Change:
     """One resource's change, from its definition and Grafana's copy (None when absent)."""
-    handler = HANDLERS[res.kind]
     desired = mask_secrets(handler.desired(res))
     change = Change(res.kind, res.uid, res.title, CREATE, resource=res, remote=remote, desired=desired)
     name = f"{res.kind.lower()}s/{res.uid}"
-    if remote is None:
-        return change
-    if handler.same(desired, remote):
+    refusal = handler.refusal(res)
+    if remote is not None and not refusal and handler.same(desired, remote) and not remote.stored_as:
         change.action = NOOP
+        return change
+    if refusal:
+        change.blocked, change.forceable = refusal, False
+    if remote is None:
         return change
     change.action = UPDATE
     change.diff = unified_diff(handler.comparable_for(desired, remote), desired, name)
     state = handler.ownership(remote, owner)
-    if remote.managed_elsewhere:
+    if refusal:
+        pass
+    elif remote.managed_elsewhere:
         change.blocked, change.forceable = (f"{remote.managed_elsewhere}: the API cannot change it; change its "
                                             "provisioning file instead"), False
+    elif remote.manager:
+        change.blocked, change.forceable, change.takeover = (
+            f"managed by {one_line(remote.manager)}: another tool owns it, so apply refuses it (--force too); "
+            "apply --take-over writes it anyway, if that tool's owner agrees"), False, True
+    elif remote.stored_as:
+        change.blocked, change.forceable = V2_STORED, False
+        if not remote.comparable.get("dashboard"):
+            change.diff = "  (Grafana cannot show its classic form: it answered 406)\n"
     elif state == EDITED:
         change.blocked = DRIFT
     elif state == OTHER:
@@ -127,14 +150,15 @@ def compare(res: Resource, remote: Remote | None, owner: str) -> Change:
     return change
 
 
-def _deletion(kind: str, remote: Remote, owner: str) -> Change:
+def _deletion(kind: str, remote: Remote, owner: str, handler: Handler) -> Change:
     """Deleting a resource no longer defined: only when it is verifiably ours; otherwise it is kept and
     listed, whatever --force says (prune never touches what is not provably ours)."""
-    handler = HANDLERS[kind]
     change = Change(kind, remote.uid, remote.title or remote.uid, DELETE, remote=remote,
                     diff=unified_diff(remote.comparable, None, f"{kind.lower()}s/{remote.uid}"))
     state = handler.ownership(remote, owner)
-    if state != OURS:
+    if remote.manager:
+        change.blocked, change.forceable = f"not deleted: managed by {one_line(remote.manager)}", False
+    elif state != OURS:
         change.blocked, change.forceable = f"not deleted: {NOT_VERIFIABLE[state]}", False
     elif remote.managed_elsewhere:
         change.blocked, change.forceable = f"{remote.managed_elsewhere}: the API cannot delete it", False
@@ -142,24 +166,39 @@ def _deletion(kind: str, remote: Remote, owner: str) -> Change:
 
 
 def make_plan(client: GrafanaClient, env_name: str, resources: Iterable[Resource], *, prune: bool = False,
-              workers: int = 8, owner: str | None = None) -> Plan:
-    """Read Grafana's copy of every resource (concurrently; reads only) and compare.
-    `owner` ("project/environment") is the mark apply writes; only what carries it verifiably is pruned."""
+              workers: int = 8, owner: str | None = None, server: Server | None = None,
+              expected_version: str = "") -> Plan:
+    """Ask the server what it is, read Grafana's copy of every resource through the API it serves for
+    that kind (concurrently; reads only) and compare. `owner` ("project/environment") is the mark apply
+    writes; only what carries it verifiably is pruned. `expected_version`: environments.yaml's release."""
     owner = owner or f"{DEFAULT_PROJECT}/{env_name}"
+    server = server or discover(client)
+    handlers = handlers_for(server)
     resources = sorted(resources, key=lambda r: (KINDS.index(r.kind), r.uid))
     folder_uids = {r.uid for r in resources if r.kind == FOLDER} | {r.folder for r in resources
                                                                     if r.kind == DASHBOARD and r.folder}
     defined = {r.key for r in resources}
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        remotes = list(pool.map(lambda r: HANDLERS[r.kind].read(client, r.uid), resources))
-        changes = [compare(res, remote, owner) for res, remote in zip(resources, remotes)]
-        stale = [(kind, uid) for kind, handler in HANDLERS.items() if handler.prunable
+        remotes: dict[tuple[str, str], Remote | None] = {}
+        for kind in KINDS:
+            uids = [r.uid for r in resources if r.kind == kind]
+            remotes.update(zip([(kind, u) for u in uids], handlers[kind].read_all(client, uids, pool)))
+        changes = [compare(res, remotes[res.key], owner, handlers[res.kind]) for res in resources]
+        stale = [(kind, uid) for kind, handler in handlers.items() if handler.prunable
                  for uid in handler.candidate_uids(client, owner, folder_uids) if (kind, uid) not in defined]
-        stale_remotes = list(pool.map(lambda ku: HANDLERS[ku[0]].read(client, ku[1]), stale))
+        stale_remotes = []
+        for kind in KINDS:
+            uids = [uid for k, uid in stale if k == kind]
+            stale_remotes += list(zip([(kind, u) for u in uids], handlers[kind].read_all(client, uids, pool)))
     # Dashboards before datasources: nothing should point at a datasource that is already gone.
-    deletions = [_deletion(kind, remote, owner) for (kind, _), remote in
-                 sorted(zip(stale, stale_remotes), key=lambda p: -KINDS.index(p[0][0])) if remote is not None]
-    plan = Plan(env_name, client.redact(client.settings.url), changes, prune=prune, owner=owner)
+    deletions = [_deletion(kind, remote, owner, handlers[kind]) for (kind, _), remote in
+                 sorted(stale_remotes, key=lambda p: -KINDS.index(p[0][0])) if remote is not None]
+    plan = Plan(env_name, client.redact(client.settings.url), changes, prune=prune, owner=owner, server=server,
+                handlers=handlers)
+    if expected_version and not same_release(expected_version, server.version):
+        plan.warnings.append(f"warning: environments.yaml says grafana.version {expected_version}, but the server is "
+                             f"Grafana {server.version}; dashboards are built for the former. Set grafana.version to "
+                             f"{'.'.join(server.version.split('.')[:2])} (or auto).")
     ours = []
     for change in deletions:
         foreign = change.blocked and not change.forceable and not change.remote.managed_elsewhere
@@ -196,6 +235,9 @@ def _kept_lines(plan: Plan) -> list[str]:
 
 def render_text(plan: Plan, verbose: bool = False) -> str:
     out = [f"Plan for environment {plan.env} ({one_line(plan.url)}), owner {plan.owner}:"]
+    if plan.server is not None:
+        out.append(f"  {one_line(plan.server.describe())}")
+    out += [f"  {one_line(w)}" for w in plan.warnings]
     for c in plan.changes:
         if c.action == NOOP and not verbose:
             continue
@@ -214,6 +256,9 @@ def render_text(plan: Plan, verbose: bool = False) -> str:
 
 def render_json(plan: Plan) -> str:
     data = {"environment": plan.env, "grafana": plan.url, "owner": plan.owner, "pending": bool(plan.pending),
+            "server": None if plan.server is None else {
+                "version": plan.server.version, "apis": {k.lower(): plan.server.api_of(k) for k in KINDS}},
+            "warnings": plan.warnings,
             "summary": {a: plan.count(a) for a in (CREATE, UPDATE, DELETE, NOOP)} | {"refused": len(plan.blocked)},
             "changes": [c.to_json() for c in plan.changes],
             "not_defined_kept": [c.to_json() for c in plan.orphans],
@@ -222,7 +267,11 @@ def render_json(plan: Plan) -> str:
 
 
 def render_markdown(plan: Plan) -> str:
-    out = [f"### Grafana plan for {markdown_code_span(plan.env)}", "", f"**{markdown_text(plan.summary())}**", ""]
+    out = [f"### Grafana plan for {markdown_code_span(plan.env)}", ""]
+    if plan.server is not None:
+        out += [markdown_text(plan.server.describe()), ""]
+    out += [f"> {markdown_text(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
+    out += [f"**{markdown_text(plan.summary())}**", ""]
     pending = plan.pending
     if pending:
         out += ["| | action | kind | uid | title | note |", "|---|---|---|---|---|---|"]

@@ -1,13 +1,39 @@
-"""One handler per kind, in the order they are applied (folders before the dashboards inside them)."""
+"""One handler per kind, in the order they are applied (folders before the dashboards inside them).
+
+Which handler serves a kind depends on the server (discovery): the legacy /api everywhere on 11.x;
+dashboards and folders as Kubernetes-style objects on 12/13's /apis. Both produce the same comparable
+forms, so plan and apply are written once.
+"""
 
 from __future__ import annotations
 
-from .base import EDITED, LEGACY, NOT_OURS, OTHER, OURS, OWNER, Handler, Remote, Stamp, content_hash, mask_secrets, scrub
+from ...environments import schema_version_for
+from ..discovery import Server
+from .apis import ApisDashboardHandler, ApisFolderHandler
+from .base import (EDITED, LEGACY, NOT_OURS, OTHER, OURS, OWNER, Handler, Remote, Stamp, content_hash, mask_secrets,
+                   scrub)
 from .dashboards import DashboardHandler
 from .datasources import DatasourceHandler
 from .folders import FolderHandler
+from ...resources import DASHBOARD, FOLDER
 
 HANDLERS: dict[str, Handler] = {h.kind: h for h in (FolderHandler(), DatasourceHandler(), DashboardHandler())}
 
+
+def handlers_for(server: Server | None) -> dict[str, Handler]:
+    """The handler of each kind for this server (legacy ones when nothing was discovered)."""
+    if server is None or not server.apis:
+        return dict(HANDLERS)
+    out = dict(HANDLERS)
+    if FOLDER in server.apis:
+        out[FOLDER] = ApisFolderHandler(server.apis[FOLDER], server.namespace)
+    if DASHBOARD in server.apis:
+        version = server.apis[DASHBOARD]
+        # v1 (13.x) refuses any schemaVersion but the server's latest; the beta versions do not check
+        latest = schema_version_for(server.version) if version == "v1" and server.version else None
+        out[DASHBOARD] = ApisDashboardHandler(version, server.namespace, latest_schema=latest)
+    return out
+
+
 __all__ = ["EDITED", "HANDLERS", "LEGACY", "NOT_OURS", "OTHER", "OURS", "OWNER", "Handler", "Remote", "Stamp",
-           "content_hash", "mask_secrets", "scrub"]
+           "content_hash", "handlers_for", "mask_secrets", "scrub"]

@@ -88,6 +88,8 @@ class Remote:
     owner_mark: str | None = None  # the owner the resource claims ("project/env"), legacy OWNER, or None
     recorded_hash: str | None = None  # the stamp written by the last apply (by whoever)
     managed_elsewhere: str = ""  # why the API cannot change it (file-provisioned), or ""
+    manager: str = ""  # another tool that manages it ("repo:audit-dashboards", "terraform:..."), or ""
+    stored_as: str = ""  # "v2" when Grafana stores it as a schema-v2 (dynamic) dashboard and we write classic
     title: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -130,8 +132,20 @@ class Handler:
         return (remote is not None and remote.owner_mark == stamp.owner and remote.recorded_hash == stamp.hash
                 and self.same(desired, remote))
 
+    def refusal(self, res: Resource) -> str:
+        """Why this API would refuse the definition whatever Grafana holds ("" when it would not)."""
+        return ""
+
     # -- Grafana
     def read(self, client: GrafanaClient, uid: str) -> Remote | None:
+        raise NotImplementedError
+
+    def read_all(self, client: GrafanaClient, uids, pool) -> list[Remote | None]:
+        """Grafana's copies of `uids`, in order (one GET each, in parallel; list-capable APIs do better)."""
+        return list(pool.map(lambda uid: self.read(client, uid), uids))
+
+    def dry_run(self, client: GrafanaClient, res: Resource, stamp: Stamp, remote: Remote | None) -> None:
+        """Send the write with dryRun=All: Grafana runs every check and stores nothing (where supported)."""
         raise NotImplementedError
 
     def candidate_uids(self, client: GrafanaClient, owner: str, folder_uids: set[str]) -> list[str]:

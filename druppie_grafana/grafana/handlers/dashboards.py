@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..client import GrafanaClient, GrafanaError, NotFound
+from ..client import GrafanaClient, GrafanaError, NotAcceptable, NotFound
 from ...resources import DASHBOARD, Resource
 from ...serialize import plain
 from .base import OWNER, Handler, Remote, Stamp, checked_uids
@@ -42,6 +42,9 @@ class DashboardHandler(Handler):
             raw = client.get(path, expect=dict)
         except NotFound:
             return None
+        except NotAcceptable:  # 12.x cannot show a dashboard stored as schema v2 through this API
+            return Remote(uid=uid, raw=None, comparable={"folderUid": "", "dashboard": {}}, stored_as="v2",
+                          title=uid)
         dashboard, meta = raw.get("dashboard"), raw.get("meta")
         if not isinstance(dashboard, dict) or not isinstance(meta, dict):
             raise GrafanaError(f"GET {path}: Grafana's answer has no dashboard/meta objects; is grafana.url "
@@ -54,6 +57,8 @@ class DashboardHandler(Handler):
                       owner_mark=_text(dashboard.get(MARK_OWNER)) or (OWNER if OWNER in tags else None),
                       recorded_hash=_text(dashboard.get(MARK_HASH)),
                       managed_elsewhere="provisioned dashboard (file provider)" if provisioned else "",
+                      # 13's legacy GET answers a lossy classic copy of a v2-stored one, with meta.apiVersion
+                      stored_as="v2" if str(meta.get("apiVersion") or "").split("/")[-1].startswith("v2") else "",
                       title=str(dashboard.get("title", "")))
 
     def candidate_uids(self, client: GrafanaClient, owner: str, folder_uids: set[str]) -> list[str]:

@@ -22,8 +22,7 @@ class FolderHandler(Handler):
         return out
 
     def comparable_for(self, desired: dict, remote: Remote) -> dict:
-        # parentUid only counts when we set one (Grafana without nested folders never returns it)
-        return {k: v for k, v in remote.comparable.items() if k != "parentUid" or "parentUid" in desired}
+        return remote.comparable  # a parent we do not set means the root: one in Grafana is a change
 
     def applied(self, desired: dict, stamp, remote: Remote | None) -> bool:
         return remote is not None and self.same(desired, remote)
@@ -46,9 +45,14 @@ class FolderHandler(Handler):
         client.post("/folders", self.desired(res))
 
     def update(self, client, res, remote, stamp, force, environ) -> None:
-        body = {"title": self.desired(res)["title"]}
-        body.update({"overwrite": True} if force else {"version": remote.version})
-        client.put(f"/folders/{res.uid}", body)
+        desired = self.desired(res)
+        if desired["title"] != remote.comparable.get("title"):
+            body = {"title": desired["title"]}
+            body.update({"overwrite": True} if force else {"version": remote.version})
+            client.put(f"/folders/{res.uid}", body)
+        if desired.get("parentUid", "") != remote.comparable.get("parentUid", ""):
+            # the legacy API changes a parent only through /move (a PUT would diff forever)
+            client.post(f"/folders/{res.uid}/move", {"parentUid": desired.get("parentUid", "")})
 
     def delete(self, client: GrafanaClient, remote: Remote) -> None:
         raise NotImplementedError("folders are never deleted by apply")
