@@ -50,3 +50,14 @@ def api_body(correlation: Mapping[str, Any]) -> dict:
     """The POST body for /api/datasources/uid/<sourceUID>/correlations: the root `type` that Grafana 11.4+
     takes (CreateCorrelationCommand.type; config.type is its legacy place and is kept for older servers)."""
     return {"type": QUERY, **correlation}
+
+
+# Where a target query model of each datasource type holds its query text, and in which language.
+QUERY_OF_TYPE = {"prometheus": ("promql", "expr"), "loki": ("logql", "expr"), "tempo": ("traceql", "query")}
+
+
+def correlation_items(correlations: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    """(index, correlation) of each mapping in a datasource entry's `correlations` value."""
+    if not isinstance(correlations, list):
+        return []
+    return [(i, c) for i, c in enumerate(correlations) if isinstance(c, Mapping)]
