@@ -86,3 +86,50 @@ def js_group1(pattern: str, lines: Sequence[str]) -> list[str | None]:
     if result.error:
         raise ValueError(f"not a valid JavaScript regex: {result.error}")
     return list(result.values)
+
+
+# Grafana's correlation regex transformation (public/app/features/correlations/transformations.ts,
+# getTransformationVars): every match of new RegExp(expression, 'gi') in turn; named groups replace
+# all variables found so far, otherwise mapValue (or the link's field name) = group 1 || whole match.
+_TRANSFORM_SCRIPT = r"""
+let input = '';
+process.stdin.on('data', c => input += c);
+process.stdin.on('end', () => {
+  const out = JSON.parse(input).map(({expression, value, name}) => {
+    let re;
+    try { re = new RegExp(expression, 'gi'); } catch (e) { return {error: e.message}; }
+    let vars = {};
+    for (const m of value.matchAll(re)) {
+      if (m.groups) { vars = m.groups; } else { vars[name] = m[1] || m[0]; }
+    }
+    const strings = {};
+    for (const k of Object.keys(vars)) {
+      const v = vars[k];
+      strings[k] = typeof v === 'string' ? v : (v === undefined || v === null ? '' : JSON.stringify(v));
+    }
+    return {vars: strings};
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+def js_regex_transformations(cases: Sequence[tuple[str, str, str]], timeout: float = 60.0) -> list[dict[str, str]]:
+    """(expression, field value, default variable name) -> the variables Grafana's regex transformation
+    makes, for each case in one node process; raises ValueError on an invalid expression."""
+    if not cases:
+        return []
+    node = node_path()
+    if node is None:
+        raise NodeUnavailable("node is not installed: correlation regex transformations cannot be evaluated")
+    payload = json.dumps([{"expression": e, "value": v, "name": n} for e, v, n in cases])
+    proc = subprocess.run([node, "-e", _TRANSFORM_SCRIPT], input=payload, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise DruppieError(f"node failed while evaluating regex transformations: {proc.stderr.strip()[:500]}")
+    out = []
+    for (expression, _, _), raw in zip(cases, json.loads(proc.stdout)):
+        if "error" in raw:
+            raise ValueError(f"regex transformation {expression!r} is not a valid JavaScript regex: {raw['error']}")
+        out.append(raw["vars"])
+    return out
