@@ -133,8 +133,14 @@ def build_resources(project: Project, env: Environment) -> list[Resource]:
                 continue
             if kind == DASHBOARD:
                 spec.pop("id", None)  # Grafana assigns ids; a fixed id breaks import into another instance
+            correlations = spec.pop("correlations", None) if kind == DATASOURCE else None
+            if correlations is not None and not (isinstance(correlations, list)
+                                                 and all(isinstance(c, dict) for c in correlations)):
+                problems.append(Problem(str(defn.path), "build", "build(ctx) returned correlations that are not "
+                                        "a list of mappings", "return correlations: [query_correlation(...), ...]"))
+                continue
             resources.append(Resource(kind, uid, spec, folder=env.folder_uid if kind == DASHBOARD else None,
-                                      source=str(defn.path)))
+                                      source=str(defn.path), correlations=tuple(correlations or ())))
     _check_unique(resources, problems)
     if problems:
         raise InputError(problems)

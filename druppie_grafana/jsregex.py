@@ -15,11 +15,17 @@ from typing import Sequence
 
 from .errors import DruppieError
 
-_SCRIPT = r"""
+# Each script maps the JSON list on stdin, case by case, to a JSON list on stdout.
+_STDIN_MAP = r"""
 let input = '';
 process.stdin.on('data', c => input += c);
 process.stdin.on('end', () => {
-  const out = JSON.parse(input).map(({pattern, lines, keys}) => {
+  const out = JSON.parse(input).map(CASE);
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+_SCRIPT = _STDIN_MAP.replace("CASE", r"""({pattern, lines, keys}) => {
     let re;
     try { re = new RegExp(pattern); } catch (e) { return {error: e.message}; }
     const groups = new RegExp(pattern + '|').exec('').length - 1;
@@ -29,10 +35,7 @@ process.stdin.on('end', () => {
     });
     const firstKey = (keys || []).find(k => re.test(k));
     return {groups, values, firstKey: firstKey === undefined ? null : firstKey};
-  });
-  process.stdout.write(JSON.stringify(out));
-});
-"""
+  }""")
 
 
 class NodeUnavailable(DruppieError):
@@ -58,6 +61,14 @@ def node_path() -> str | None:
     return shutil.which("node")
 
 
+def _run_node(node: str, script: str, payload: list, timeout: float, what: str) -> list:
+    proc = subprocess.run([node, "-e", script], input=json.dumps(payload), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise DruppieError(f"node failed while {what}: {proc.stderr.strip()[:500]}")
+    return json.loads(proc.stdout)
+
+
 def run_js_regexes(cases: Sequence[JsRegexCase], timeout: float = 60.0) -> list[JsRegexResult]:
     """Evaluate every case in one node process."""
     if not cases:
@@ -66,13 +77,9 @@ def run_js_regexes(cases: Sequence[JsRegexCase], timeout: float = 60.0) -> list[
     if node is None:
         raise NodeUnavailable("node is not installed: JavaScript regex semantics cannot be checked "
                               "(install Node.js 18+ to check derived fields)")
-    payload = json.dumps([{"pattern": c.pattern, "lines": list(c.lines), "keys": list(c.keys)} for c in cases])
-    proc = subprocess.run([node, "-e", _SCRIPT], input=payload, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if proc.returncode != 0:
-        raise DruppieError(f"node failed while checking regexes: {proc.stderr.strip()[:500]}")
+    payload = [{"pattern": c.pattern, "lines": list(c.lines), "keys": list(c.keys)} for c in cases]
     results = []
-    for raw in json.loads(proc.stdout):
+    for raw in _run_node(node, _SCRIPT, payload, timeout, "checking regexes"):
         if "error" in raw:
             results.append(JsRegexResult(raw["error"], 0, (), None))
         else:
@@ -86,3 +93,40 @@ def js_group1(pattern: str, lines: Sequence[str]) -> list[str | None]:
     if result.error:
         raise ValueError(f"not a valid JavaScript regex: {result.error}")
     return list(result.values)
+
+
+# Grafana's correlation regex transformation (public/app/features/correlations/transformations.ts,
+# getTransformationVars): every match of new RegExp(expression, 'gi') in turn; named groups replace
+# all variables found so far, otherwise mapValue (or the link's field name) = group 1 || whole match.
+_TRANSFORM_SCRIPT = _STDIN_MAP.replace("CASE", r"""({expression, value, name}) => {
+    let re;
+    try { re = new RegExp(expression, 'gi'); } catch (e) { return {error: e.message}; }
+    let vars = {};
+    for (const m of value.matchAll(re)) {
+      if (m.groups) { vars = m.groups; } else { vars[name] = m[1] || m[0]; }
+    }
+    const strings = {};
+    for (const k of Object.keys(vars)) {
+      const v = vars[k];
+      strings[k] = typeof v === 'string' ? v : (v === undefined || v === null ? '' : JSON.stringify(v));
+    }
+    return {vars: strings};
+  }""")
+
+
+def js_regex_transformations(cases: Sequence[tuple[str, str, str]], timeout: float = 60.0) -> list[dict[str, str]]:
+    """(expression, field value, default variable name) -> the variables Grafana's regex transformation
+    makes, for each case in one node process; raises ValueError on an invalid expression."""
+    if not cases:
+        return []
+    node = node_path()
+    if node is None:
+        raise NodeUnavailable("node is not installed: correlation regex transformations cannot be evaluated")
+    payload = [{"expression": e, "value": v, "name": n} for e, v, n in cases]
+    out = []
+    for (expression, _, _), raw in zip(cases, _run_node(node, _TRANSFORM_SCRIPT, payload, timeout,
+                                                        "evaluating regex transformations")):
+        if "error" in raw:
+            raise ValueError(f"regex transformation {expression!r} is not a valid JavaScript regex: {raw['error']}")
+        out.append(raw["vars"])
+    return out

@@ -64,7 +64,7 @@ def js_string(value: Any) -> str:
 _VARIABLE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
 
 
-def _lookup(scoped: Mapping[str, Any], name: str, path: str | None) -> Any:
+def lookup(scoped: Mapping[str, Any], name: str, path: str | None) -> Any:
     value = scoped.get(name)
     if path is None or value is None:
         return value
@@ -98,7 +98,7 @@ def interpolate(text: str, scoped: Mapping[str, Any]) -> str:
     """Replace the variables scoped vars define; leave the others as written (as Grafana does)."""
     def replace(m: re.Match) -> str:
         name = m.group(1) or m.group(2) or m.group(4)
-        value = _lookup(scoped, name, m.group(5))
+        value = lookup(scoped, name, m.group(5))
         return m.group(0) if value is None else js_string(value)
     return _VARIABLE.sub(replace, text)
 
@@ -400,7 +400,7 @@ def logs_link(tempo_spec: Mapping[str, Any], span: SpanView, datasources: Sequen
     if template is None:
         return None
     scoped = _scoped_vars(span, tags)
-    if not all(_defined(_lookup(scoped, name, path)) for name, path in variables_in(template)):
+    if not all(_defined(lookup(scoped, name, path)) for name, path in variables_in(template)):
         return None  # a variable the span cannot fill: Grafana hides the link
     start, end = time_range_ms(span, options.get("spanStartTimeShift"), options.get("spanEndTimeShift"))
     return LogsLink(logs_ds["uid"], logs_ds.get("name", ""), interpolate(template, scoped), start, end, template)

@@ -37,6 +37,9 @@ class Resource:
     spec: dict = field(compare=False)
     folder: str | None = None  # folder uid, for dashboards
     source: str = ""  # the definition file it came from
+    # A datasource's Grafana Correlations (Explore links), kept apart from spec: the datasource API
+    # has no such field, Grafana creates them from provisioning YAML or /correlations (outputs/).
+    correlations: tuple = field(default=(), compare=False)
 
     @property
     def title(self) -> str:

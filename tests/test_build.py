@@ -111,6 +111,12 @@ def test_provisioning_yaml_interpolates_back_to_the_api_form(project_root, tmp_p
                               environ)
         for key in ("orgId", "editable"):
             seen.pop(key)
+        # Correlations: the YAML's, once interpolated, are the API form's POST bodies less the root type
+        # (which Grafana's provisioning must not be given; druppie_grafana/correlations.py).
+        correlations = seen.pop("correlations", [])
+        api_form = f"api/correlations/{res.uid}.json"
+        posted = json.loads(files[api_form])["correlations"] if api_form in files else []
+        assert correlations == [{k: v for k, v in body.items() if k != "type"} for body in posted]
         assert seen == api
 
 

@@ -321,7 +321,19 @@ def unescaped(data):
     return True
 
 
+def _mutate_correlation(change):
+    def mutate(data):
+        items = [c for d in data.get("datasources") or [] for c in d.get("correlations") or []]
+        if not items:
+            return False
+        change(items[0])
+        return True
+    return mutate
+
+
 PROVISIONING_MUTATIONS = {
+    "correlation-target": _mutate_correlation(lambda c: c.update(targetUID="no-such-datasource")),
+    "correlation-config": _mutate_correlation(lambda c: c.setdefault("config", {}).update(type="external")),
     "correlation-unresolved": lambda d: _set_link(d, lambda uid, data: "no-such-datasource"),
     "correlation-by-name": lambda d: _set_link(d, _name_of),
     "derived-field-regex": _mutate_derived(lambda f: f.update(matcherRegex="(?P<id>\\w+)", matcherType="regex")),

@@ -137,6 +137,8 @@ def from_resources(resources: Iterable[Resource], contract: Contract,
             checked.dashboards.append(Dashboard(spec, res.source, ignores.get(res.source, frozenset())))
             checked.documents.append(Document(DASHBOARD_DOC, spec, res.source))
         elif res.kind == DATASOURCE:
+            if res.correlations:  # checked where a provisioning YAML has them: in the datasource entry
+                spec = {**spec, "correlations": [dict(c) for c in res.correlations]}
             checked.datasources.append(DatasourceEntry(spec, spec, res.source, "$", API))
             checked.documents.append(Document("datasource", spec, res.source))
     return checked

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ..correlations import QUERY_OF_TYPE, correlation_items
 from .finding import ERROR, WARNING, Hit
 from .grammar import check_syntax
 from .inputs import CheckInput
@@ -60,9 +61,17 @@ def _dashboard_queries(checked: CheckInput) -> list[tuple[str, str, str, str]]:
 
 
 def _datasource_queries(checked: CheckInput) -> list[tuple[str, str, str, str]]:
-    """Queries inside correlation settings: trace-to-logs custom LogQL, trace-to-metrics PromQL."""
+    """Queries inside correlation settings: trace-to-logs custom LogQL, trace-to-metrics PromQL, and
+    the target query of each Grafana correlation (in the language of its target datasource)."""
     found: list = []
     for entry in checked.datasources:
+        for index, item in correlation_items(entry.spec.get("correlations")):
+            config, target_uid = item.get("config"), item.get("targetUID")
+            target_ds = checked.datasource_by_ref(target_uid) if isinstance(target_uid, str) else None
+            query = config.get("target") if isinstance(config, dict) else None
+            if target_ds is not None and isinstance(query, dict) and target_ds.type in QUERY_OF_TYPE:
+                lang, key = QUERY_OF_TYPE[target_ds.type]
+                _site(lang, query.get(key), entry.file, entry.at("correlations", index, "config", "target", key), found)
         data = entry.json_data
         logs = data.get("tracesToLogsV2")
         if isinstance(logs, dict) and logs.get("customQuery"):

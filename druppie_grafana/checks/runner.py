@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import rules_access  # noqa: F401
 from . import (rules_correlations, rules_datasources, rules_derived_fields, rules_escaping,  # noqa: F401
-               rules_layout, rules_queries, rules_schema, rules_variables)
+               rules_explore_correlations, rules_layout, rules_queries, rules_schema, rules_variables)
 from .config import OFF, RuleConfig
 from .finding import ERROR, Finding
 from .inputs import CheckInput

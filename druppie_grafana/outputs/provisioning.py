@@ -39,6 +39,8 @@ def datasource_entry(resource: Resource, env: Environment) -> dict[str, Any]:
         "orgId": env.org_id,
     }
     entry.update(spec)
+    if resource.correlations:  # Explore links from this datasource; ${field} in them is written $${field}
+        entry["correlations"] = list(resource.correlations)
     entry["editable"] = env.editable_datasources
     return escape_dollars(entry)
 
