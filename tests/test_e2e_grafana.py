@@ -9,7 +9,9 @@ import uuid
 import pytest
 
 import grafana_kit as kit
+from druppie_grafana.environments import schema_version_for
 from druppie_grafana.grafana.client import ClientSettings, GrafanaClient, NotFound
+from druppie_grafana.grafana.discovery import discover
 
 pytestmark = [
     pytest.mark.grafana,
@@ -41,8 +43,11 @@ def _quietly(call, *args):
 def test_apply_is_idempotent_and_drift_aware_on_real_grafana(real, tmp_path):
     client, names = real
     grafana = type("Real", (), {"url": client.settings.url})()
+    server = discover(client)  # whatever version GRAFANA_URL is: /apis on 12.2+/13, legacy on 11.x
     resources = ([kit.folder(names["folder"]), kit.loki(names["ds"], name=f"Loki {names['ds']}")]
                  + [kit.dashboard(uid, folder_uid=names["folder"]) for uid in names["dash"]])
+    for res in resources[2:]:
+        res.spec["schemaVersion"] = schema_version_for(server.version) if server.version else 41
 
     first, _ = kit.apply(grafana, resources, tmp_path, cli=client)
     assert first.ok and first.count("created") == 4, first.outcomes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -11,6 +12,8 @@ from ..grafana.access import merge_json, plan_access
 from ..build import Project, checked_resources
 from ..grafana.client import client_for
 from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
+from ..grafana.server_validate import server_validate
+from ..redaction import markdown_fence, terminal_safe
 
 HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
         "when changes are pending, 0 when none")
@@ -56,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
                         help="text (default), json (machine-readable) or markdown (pull-request comment)")
     parser.add_argument("--verbose", "-v", action="store_true", help="also list unchanged resources")
+    parser.add_argument("--server-validate", action="store_true",
+                        help="also send each dashboard and folder write with dryRun=All (Grafana 12.2+/13 /apis) "
+                             "and report what Grafana itself would refuse; exit 1 if it refuses any")
 
 
 def prepare(args: argparse.Namespace):
@@ -77,9 +83,21 @@ def run(args: argparse.Namespace) -> int:
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
     access = plan_access(client, env, resources)  # permissions, shown after the resources they protect
+    verdicts = server_validate(client, plan) if args.server_validate else []
     if args.format == "json":
         text = merge_json(text, access)
+        if args.server_validate:
+            data = json.loads(text)
+            data["server_validation"] = [{"kind": v.change.kind, "uid": v.change.uid, "status": v.status,
+                                          "message": v.message or None} for v in verdicts]
+            text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     else:
         text += access.render_markdown() if args.format == "markdown" else access.render_text()
+        if args.server_validate:
+            lines = [terminal_safe(v.line()) for v in verdicts] or ["  nothing to check"]
+            body = "\n".join(["Server-side validation (dryRun=All):", *lines]) + "\n"
+            text += markdown_fence(body) + "\n" if args.format == "markdown" else body
     sys.stdout.write(client.redact(text))
+    if any(v.status == "refused" for v in verdicts):
+        return 1
     return EXIT_PENDING if plan.pending or access.pending else 0
