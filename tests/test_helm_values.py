@@ -186,7 +186,8 @@ def test_otel_collector_naming_moves_span_metrics_to_the_collector_under_the_con
 def test_resource_attributes_reach_loki_as_the_contract_labels(shipped, scratch_project):
     values, _ = shipped["dev"]
     # Default contract: Loki's own OTLP labels already are the contract's labels.
-    assert values["loki-values.yaml"] == {"loki": {"limits_config": {"allow_structured_metadata": True}}}
+    limits = values["loki-values.yaml"]["loki"]["limits_config"]
+    assert limits["allow_structured_metadata"] is True and "otlp_config" not in limits
     actions = values["otel-collector-values.yaml"]["config"]["processors"]["resource/correlation"]["attributes"]
     assert actions == [{"key": "deployment.environment", "value": "dev", "action": "insert"}]
     assert values["otel-collector-values.yaml"]["presets"]["kubernetesAttributes"]["enabled"] is True

@@ -11,6 +11,7 @@ from ..access import merge_json, plan_access
 from ..build import Project, checked_resources
 from ..client import client_for
 from ..plan import EXIT_PENDING, RENDERERS, make_plan
+from ..trail_report import with_trail
 
 HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
         "when changes are pending, 0 when none")
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner)
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
+    text = with_trail(text, args.format, env)  # retention and storage of the audit trail, under the header
     access = plan_access(client, env, resources)  # permissions, shown after the resources they protect
     if args.format == "json":
         text = merge_json(text, access)

@@ -24,6 +24,7 @@ from ..errors import InputError, Problem
 from ..resources import Resource
 from ..secrets import SecretRef
 from ..serialize import dump_yaml
+from .helm_audit import loki_audit, loki_env_names, storage_env_names, tempo_audit
 from .kubernetes import DASHBOARD_LABEL, DATASOURCE_LABEL, FOLDER_ANNOTATION, LABEL_VALUE
 
 DIRECTORY = "helm"
@@ -200,10 +201,12 @@ def tempo_values(env: Environment) -> dict[str, Any]:
         "overrides": {"defaults": {"metrics_generator": {"processors": processors,
                                                          "collection_interval": contract.metrics_interval}}},
     }
-    names = _env_refs(env.endpoint("prometheus"))
+    tempo.update(tempo_audit(env))  # retention and object storage
+    names = sorted(set(_env_refs(env.endpoint("prometheus")) + storage_env_names(env)))
     if names:  # Tempo expands ${VAR} in its config only when asked to
         tempo["extraArgs"] = {"config.expand-env": "true"}
         tempo["extraEnv"] = _secret_env(names)
+    # The volume holds the WAL (and, without object storage, the blocks: development only).
     return {"persistence": {"enabled": True, "size": PERSISTENCE_SIZE}, "tempo": tempo}
 
 
@@ -333,13 +336,19 @@ def grafana_sidecar_values(env: Environment) -> dict[str, Any]:
 
 
 def loki_values(env: Environment) -> dict[str, Any]:
-    """Loki limits: structured metadata on (OTLP needs it) and the contract's attributes as labels."""
+    """Loki limits: structured metadata on (OTLP needs it), the contract's attributes as labels, and the
+    audit trail's retention and storage."""
     extra = sorted({indexed for _, _, indexed in loki_attributes(env.contract)} - LOKI_DEFAULT_INDEX_ATTRIBUTES)
-    limits: dict[str, Any] = {"allow_structured_metadata": True}
+    loki = loki_audit(env)  # retention and, when asked, object storage
+    limits: dict[str, Any] = {"allow_structured_metadata": True, **loki["limits_config"]}
     if extra:
         limits["otlp_config"] = {"resource_attributes": {"attributes_config": [
             {"action": "index_label", "attributes": extra}]}}
-    return {"loki": {"limits_config": limits}}
+    values: dict[str, Any] = {"loki": {**loki, "limits_config": limits}}
+    names = loki_env_names(env)
+    if names:  # Loki expands ${VAR} in its config only when asked to
+        values["global"] = {"extraArgs": ["-config.expand-env=true"], "extraEnv": _secret_env(names)}
+    return values
 
 
 # (file name, Helm release, chart, values function)
