@@ -333,3 +333,16 @@ def test_the_produced_check_catches_a_label_nobody_writes(shipped):
     bad = [f"sum by (http_route) (rate({m.calls_total}{{{m.service_label}=\"a\"}}[5m]))",
            f"label_values({m.calls_total}, gen_ai_system)", "rate(traces_spanmetrics_size_total[5m])"]
     assert len(_unproduced(bad, names, labels)) == 3
+
+
+def test_the_collector_ships_its_own_and_the_backends_health_to_prometheus(shipped):
+    for env in ENVS:
+        values, urls = shipped[env]
+        config = values["otel-collector-values.yaml"]["config"]
+        assert "prometheus" in config["service"]["pipelines"]["metrics"]["receivers"]
+        jobs = {job["job_name"]: job["static_configs"][0]["targets"][0]
+                for job in config["receivers"]["prometheus"]["config"]["scrape_configs"]}
+        assert jobs["otel-collector"] == "${env:MY_POD_IP}:8888"  # the chart's telemetry reader
+        assert jobs["tempo"] == f"{urlsplit(urls['tempo']).hostname}:{urlsplit(urls['tempo']).port}"
+        loki = urlsplit(urls["loki"])
+        assert jobs["loki"] == f"{loki.hostname}:{loki.port or 80}"
