@@ -15,7 +15,7 @@ from druppie_grafana.grafana_ext.targets import PrometheusQuery
 
 UID = "druppie-pipeline-health"
 STEM = "pipeline_health"
-RATE = "[$__rate_interval]"
+WINDOW = "$__interval"  # each point: what happened since the previous one
 SIGNALS = {"spans": "traces", "log_records": "logs"}  # collector item name -> its otel.signal value
 
 
@@ -28,7 +28,11 @@ def otelcol(name: str, **matchers: str) -> str:
 
 
 def per(label: str, selector: str) -> str:
-    return f"sum by ({label}) (rate({selector}{RATE}))"
+    """Items counted in each interval, by label. A counter first seen with a value counts that value: a loss
+    counter is born with its first loss (memory limiter, exporter failures, Tempo, Loki), and rate() or
+    increase() would not see that first loss, only later ones. A counter reset (restart) counts 0."""
+    by = f" by ({label})" if label else ""
+    return f"sum{by} (clamp_min({selector} - {selector} offset {WINDOW}, 0) or {selector})"
 
 
 def zero_when_none(loss: str, seen: str) -> str:
@@ -64,32 +68,32 @@ def collector_queries(item: str) -> dict[str, dict[str, str]]:
 
 # grafana/tempo modules/distributor/distributor.go tempo_distributor_spans_received_total{tenant};
 # modules/overrides/discarded_spans.go tempo_discarded_spans_total{reason, tenant}.
-TEMPO_RECEIVED = "sum(rate(tempo_distributor_spans_received_total[$__rate_interval]))"
-TEMPO_DISCARDED = "sum by (reason) (rate(tempo_discarded_spans_total[$__rate_interval]))"
+TEMPO_RECEIVED = per("", "tempo_distributor_spans_received_total")
+TEMPO_DISCARDED = per("reason", "tempo_discarded_spans_total")
 # grafana/loki pkg/loghttp/push/push.go loki_distributor_lines_received_total{tenant, ...};
 # pkg/validation/validate.go loki_discarded_samples_total{reason, tenant, ...} (samples = log lines).
-LOKI_RECEIVED = "sum(rate(loki_distributor_lines_received_total[$__rate_interval]))"
-LOKI_DISCARDED = "sum by (reason) (rate(loki_discarded_samples_total[$__rate_interval]))"
+LOKI_RECEIVED = per("", "loki_distributor_lines_received_total")
+LOKI_DISCARDED = per("reason", "loki_discarded_samples_total")
 # The metrics-generator remote-writes through Prometheus' queue manager (tempo vendor/.../prometheus/storage/
 # remote/queue_manager.go: prometheus_remote_storage_samples_{total,failed_total,dropped_total}, labels
 # remote_name, url), registered with a tenant label (modules/generator/storage/instance.go), which a
 # Prometheus' own queue does not carry.
 GENERATOR = '{tenant!=""}'
-GENERATOR_SENT = f"sum by (url) (rate(prometheus_remote_storage_samples_total{GENERATOR}{RATE}))"
-GENERATOR_FAILED = f"sum by (url) (rate(prometheus_remote_storage_samples_failed_total{GENERATOR}{RATE}))"
-GENERATOR_DROPPED = f"sum by (url) (rate(prometheus_remote_storage_samples_dropped_total{GENERATOR}{RATE}))"
+GENERATOR_SENT = per("url", f"prometheus_remote_storage_samples_total{GENERATOR}")
+GENERATOR_FAILED = per("url", f"prometheus_remote_storage_samples_failed_total{GENERATOR}")
+GENERATOR_DROPPED = per("url", f"prometheus_remote_storage_samples_dropped_total{GENERATOR}")
 
 
 def losses() -> dict[str, str]:
     """One line per stage: everything refused, failed or discarded there; 0 when nothing was."""
     out = {}
     for item in SIGNALS:
+        # What the memory limiter refuses, its receiver reports refused (the error travels back), so it is
+        # not added twice; what an exporter fails to send was accepted before (the sending queue answered).
         lost = [otelcol(f"receiver_{o}_{item}") for o in ("refused", "failed")]
-        lost += [f'{{__name__=~"otelcol_processor_(memory_limiter_)?refused_{item}(_total)?"}}']
         lost += [otelcol(f"exporter_{o}_{item}") for o in ("send_failed", "enqueue_failed")]
         # A counter that never moved may have no series: each term is 0 then, not a hole in the sum.
-        out[f"collector: {item.replace('_', ' ')} lost"] = " + ".join(
-            f"(sum(rate({s}{RATE})) or vector(0))" for s in lost)
+        out[f"collector: {item.replace('_', ' ')} lost"] = " + ".join(f"({per('', s)} or vector(0))" for s in lost)
     out["Tempo: spans discarded"] = f"sum({TEMPO_DISCARDED}) or vector(0)"
     out["Loki: lines discarded"] = f"sum({LOKI_DISCARDED}) or vector(0)"
     out["metrics-generator: samples failed"] = f"sum({GENERATOR_FAILED}) or vector(0)"
@@ -105,7 +109,7 @@ def _panel(title, description, ds, queries: dict[str, str], unit="short") -> Tim
 def build(ctx):
     ds = datasources(ctx)
     rows = [Row("Is anything dropped?", [_panel(
-        "Lost per stage (per second)",
+        "Lost per stage (per interval)",
         "Spans and log records refused, failed or discarded anywhere between the agents and storage. "
         "All lines at 0: nothing was dropped in this time range.", ds, losses())], height=8)]
     for item, what in (("spans", "Spans"), ("log_records", "Log records")):
