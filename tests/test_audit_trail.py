@@ -206,3 +206,40 @@ def test_sampling_in_a_pipeline_is_said_loudly(shipped):
     sampled = yaml.safe_load(yaml.safe_dump(config))
     sampled["service"]["pipelines"]["traces"]["processors"].insert(1, "probabilistic_sampler/audit")
     assert sampling_in(sampled) == ["traces: probabilistic_sampler/audit"]
+
+
+# ---- validate: retention rules --------------------------------------------------------------------
+
+def _findings(root, env_name, rule):
+    from druppie_grafana.build import build_resources
+    from druppie_grafana.checks.gate import check_build
+    project = Project(root)
+    env = project.environment(env_name)
+    return [f for f in check_build(build_resources(project, env), env) if f.rule == rule]
+
+
+def test_validate_warns_when_a_dashboard_reaches_past_the_retention(scratch_project):
+    (scratch_project / "dashboards" / "old.py").write_text(
+        'UID = "old-incidents"\n'
+        'def build(ctx):\n'
+        '    return {"title": "Old", "uid": UID, "schemaVersion": 41, "panels": [],\n'
+        '            "time": {"from": "now-90d", "to": "now"}}\n')
+    (hit,) = _findings(scratch_project, "test", "retention-exceeded")  # test keeps 30d
+    assert hit.severity == "warning" and hit.path == "$.time.from" and "30d" in hit.message
+    assert _findings(scratch_project, "prod", "retention-exceeded") == []  # prod keeps 400d
+
+
+def test_validate_warns_when_tempo_looks_a_trace_up_past_the_retention(scratch_project):
+    path = scratch_project / "datasources" / "tempo.py"
+    path.write_text(path.read_text().replace('"traceQuery": {"timeShiftEnabled": False, "spanStartTimeShift": "-30m"',
+                                              '"traceQuery": {"timeShiftEnabled": True, "spanStartTimeShift": "-60d"'))
+    (hit,) = _findings(scratch_project, "test", "retention-exceeded")
+    assert hit.path.endswith("jsonData.traceQuery.spanStartTimeShift") and "-60d" in hit.message
+
+
+def test_validate_warns_when_traces_and_logs_are_kept_apart(scratch_project):
+    assert _findings(scratch_project, "test", "retention-mismatch") == []
+    _edit(scratch_project, "test", retention={"traces": "30d", "logs": "90d"},
+          storage={"bucket": "t", "endpoint": "minio:9000"})
+    (hit,) = _findings(scratch_project, "test", "retention-mismatch")
+    assert hit.path == "$.environments.test.audit.retention" and "traces 30d and logs 90d" in hit.message
