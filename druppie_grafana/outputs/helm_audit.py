@@ -40,18 +40,19 @@ def storage_env_names(env: Environment) -> list[str]:
     return sorted({ref.env for ref in (storage.access_key_id, storage.secret_access_key) if ref is not None})
 
 
-def _tempo_s3(storage: ObjectStorage) -> dict[str, Any]:
-    # Tempo's keys: grafana/tempo tempodb/backend/s3/config.go (bucket, endpoint, region, access_key,
-    # secret_key, insecure = plain http, forcepathstyle).
-    s3: dict[str, Any] = {"bucket": storage.bucket, "endpoint": storage.endpoint, "insecure": not storage.tls,
-                          "forcepathstyle": storage.path_style}
-    if storage.region:
-        s3["region"] = storage.region
-    if storage.access_key_id:
-        s3["access_key"] = _var(storage.access_key_id)
-    if storage.secret_access_key:
-        s3["secret_key"] = _var(storage.secret_access_key)
-    return s3
+# How each reads the same S3 settings: Tempo's own keys (grafana/tempo tempodb/backend/s3/config.go:
+# insecure = plain http, forcepathstyle) and the loki chart's (templates/_helpers.tpl loki.lokiStorageConfig.s3).
+TEMPO_S3_KEYS = {"endpoint": "endpoint", "region": "region", "insecure": "insecure", "path_style": "forcepathstyle",
+                 "access_key_id": "access_key", "secret_access_key": "secret_key"}
+LOKI_S3_KEYS = {"endpoint": "endpoint", "region": "region", "insecure": "insecure", "path_style": "s3ForcePathStyle",
+                "access_key_id": "accessKeyId", "secret_access_key": "secretAccessKey"}
+
+
+def _s3(storage: ObjectStorage, keys: dict[str, str]) -> dict[str, Any]:
+    settings = {"endpoint": storage.endpoint, "region": storage.region, "insecure": not storage.tls,
+                "path_style": storage.path_style, "access_key_id": _var(storage.access_key_id),
+                "secret_access_key": _var(storage.secret_access_key)}
+    return {keys[name]: value for name, value in settings.items() if value is not None}
 
 
 def tempo_audit(env: Environment) -> dict[str, Any]:
@@ -60,21 +61,10 @@ def tempo_audit(env: Environment) -> dict[str, Any]:
     tempo: dict[str, Any] = {"retention": go_duration(audit.traces_hours)}
     if audit.storage is not None:
         # wal stays on the pod's volume (it is the not-yet-flushed tail); blocks go to the bucket.
-        tempo["storage"] = {"trace": {"backend": "s3", "s3": _tempo_s3(audit.storage),
+        tempo["storage"] = {"trace": {"backend": "s3", "s3": {"bucket": audit.storage.bucket,
+                                                                **_s3(audit.storage, TEMPO_S3_KEYS)},
                                       "wal": {"path": "/var/tempo/wal"}}}
     return tempo
-
-
-def _loki_s3(storage: ObjectStorage) -> dict[str, Any]:
-    s3: dict[str, Any] = {"endpoint": storage.endpoint, "s3ForcePathStyle": storage.path_style,
-                          "insecure": not storage.tls}
-    if storage.region:
-        s3["region"] = storage.region
-    if storage.access_key_id:
-        s3["accessKeyId"] = _var(storage.access_key_id)
-    if storage.secret_access_key:
-        s3["secretAccessKey"] = _var(storage.secret_access_key)
-    return s3
 
 
 def loki_audit(env: Environment) -> dict[str, Any]:
@@ -90,7 +80,7 @@ def loki_audit(env: Environment) -> dict[str, Any]:
     if storage is not None:
         # The chart asks for a chunks and a ruler bucket when it uses object storage; both in one.
         loki["storage"] = {"type": "s3", "bucketNames": {"chunks": storage.loki_bucket, "ruler": storage.loki_bucket},
-                           "s3": _loki_s3(storage)}
+                           "s3": _s3(storage, LOKI_S3_KEYS)}
     return loki
 
 
