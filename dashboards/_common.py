@@ -18,6 +18,7 @@ TITLES = {
     "latency": "Druppie / Latency",
     "service_map": "Druppie / Service map",
     "audit_log": "Druppie / Audit log",
+    "pipeline_health": "Druppie / Pipeline health",
 }
 TAGS = ["druppie", "traceability"]
 # OpenTelemetry's resource attribute for the service; the contract maps it to labels.

@@ -50,7 +50,9 @@ def build(ctx):
     timeline = Traces(
         title="Trace timeline", dataSource=ds.tempo, targets=[trace_by_id],
         description="Every span of the trace on one time axis. Open a span for its attributes and events; "
-                    "its log icon opens the span's log lines in Loki.")
+                    "its log icon opens the span's log lines in Loki. Is this trace complete? The Pipeline "
+                    "health link shows whether any span or log line was dropped on the way.",
+        links=[link("Is this trace complete? (Pipeline health)", dashboard_url(ctx, "pipeline_health"))])
     spans = Table(
         title="Spans", dataSource=ds.tempo, targets=[trace_by_id],
         description="The spans of the trace in start order: service, operation, duration and status.",

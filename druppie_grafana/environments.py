@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .audit_trail import AuditTrail, audit_trail
 from .contract import Contract
 from .errors import InputError, Problem
 from .loading import load_document
@@ -92,6 +93,7 @@ class Environment:
     k8s_namespace: str = "monitoring"
     project: str = DEFAULT_PROJECT
     folder_parent: str | None = None
+    audit: AuditTrail | None = None  # retention and storage of traces and logs (audit_trail.py)
 
     @property
     def owner(self) -> str:
@@ -163,6 +165,7 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
         editable_datasources=provisioning.get("editable_datasources", False),
         k8s_namespace=(data.get("kubernetes") or {}).get("namespace", "monitoring"),
         project=project,
+        audit=audit_trail(name, data.get("audit"), source),
     )
 
 

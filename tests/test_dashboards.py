@@ -1,4 +1,4 @@
-"""The four Druppie dashboards as build writes them: determinism, datasource uids, grid, variables,
+"""The Druppie dashboards as build writes them: determinism, datasource uids, grid, variables,
 contract-driven queries, and the fields Grafana needs per panel type (checked against real dashboards
 and the foundation SDK's schemas when ../shared/corpus is present)."""
 
@@ -19,7 +19,8 @@ from druppie_grafana.serialize import dump_json
 
 ROOT = Path(__file__).resolve().parents[1]
 STEMS = {"trace_audit": "druppie-trace-audit", "latency": "druppie-latency",
-         "service_map": "druppie-service-map", "audit_log": "druppie-audit-log"}
+         "service_map": "druppie-service-map", "audit_log": "druppie-audit-log",
+         "pipeline_health": "druppie-pipeline-health"}
 ENVS = {"dev": 42, "test": 41}  # environments.yaml: dev targets Grafana 13.0 (42), test 12.1 (41: 42 came with 12.2)
 
 
@@ -66,7 +67,7 @@ def _datasource_refs(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize("env_name", sorted(ENVS))
-def test_four_dashboards_build_with_the_environments_schema_version(built, env_name):
+def test_every_dashboard_builds_with_the_environments_schema_version(built, env_name):
     dashboards = built[env_name]
     assert set(dashboards) == set(STEMS.values())
     for uid, spec in dashboards.items():
@@ -94,11 +95,17 @@ def test_provision_writes_each_dashboard_and_its_provider():
     assert env.folder_uid in files["provisioning/dashboards/druppie.yaml"]
 
 
-def test_each_dashboard_links_to_the_other_three(built):
+def test_each_dashboard_links_to_all_the_others(built):
     dashboards = built["dev"]
     for uid, spec in dashboards.items():
         targets = {link["url"] for link in spec["links"]}
         assert targets == {f"/d/{other}" for other in dashboards if other != uid}
+
+
+def test_the_trace_audit_asks_whether_its_trace_is_complete(built):
+    timeline = next(p for p in built["dev"]["druppie-trace-audit"]["panels"] if p["title"] == "Trace timeline")
+    assert [link["url"] for link in timeline["links"]] == ["/d/druppie-pipeline-health?${__url_time_range}"]
+    assert "complete" in timeline["links"][0]["title"]
 
 
 # ---- datasources ----------------------------------------------------------------------------------

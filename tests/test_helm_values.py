@@ -186,7 +186,8 @@ def test_otel_collector_naming_moves_span_metrics_to_the_collector_under_the_con
 def test_resource_attributes_reach_loki_as_the_contract_labels(shipped, scratch_project):
     values, _ = shipped["dev"]
     # Default contract: Loki's own OTLP labels already are the contract's labels.
-    assert values["loki-values.yaml"] == {"loki": {"limits_config": {"allow_structured_metadata": True}}}
+    limits = values["loki-values.yaml"]["loki"]["limits_config"]
+    assert limits["allow_structured_metadata"] is True and "otlp_config" not in limits
     actions = values["otel-collector-values.yaml"]["config"]["processors"]["resource/correlation"]["attributes"]
     assert actions == [{"key": "deployment.environment", "value": "dev", "action": "insert"}]
     assert values["otel-collector-values.yaml"]["presets"]["kubernetesAttributes"]["enabled"] is True
@@ -332,3 +333,16 @@ def test_the_produced_check_catches_a_label_nobody_writes(shipped):
     bad = [f"sum by (http_route) (rate({m.calls_total}{{{m.service_label}=\"a\"}}[5m]))",
            f"label_values({m.calls_total}, gen_ai_system)", "rate(traces_spanmetrics_size_total[5m])"]
     assert len(_unproduced(bad, names, labels)) == 3
+
+
+def test_the_collector_ships_its_own_and_the_backends_health_to_prometheus(shipped):
+    for env in ENVS:
+        values, urls = shipped[env]
+        config = values["otel-collector-values.yaml"]["config"]
+        assert "prometheus" in config["service"]["pipelines"]["metrics"]["receivers"]
+        jobs = {job["job_name"]: job["static_configs"][0]["targets"][0]
+                for job in config["receivers"]["prometheus"]["config"]["scrape_configs"]}
+        assert jobs["otel-collector"] == "${env:MY_POD_IP}:8888"  # the chart's telemetry reader
+        assert jobs["tempo"] == f"{urlsplit(urls['tempo']).hostname}:{urlsplit(urls['tempo']).port}"
+        loki = urlsplit(urls["loki"])
+        assert jobs["loki"] == f"{loki.hostname}:{loki.port or 80}"

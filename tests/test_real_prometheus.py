@@ -34,6 +34,7 @@ from druppie_grafana.resources import DASHBOARD, DATASOURCE  # noqa: E402
 from grafana_promql import (Query, cases, dashboard_queries, dashboard_variables, interpolate,  # noqa: E402
                             label_values)
 from prometheus_server import Prometheus  # noqa: E402
+from pipeline_producers import Incident, pipeline_series  # noqa: E402
 from span_metric_producers import collector_series, tempo_series  # noqa: E402
 from traffic import Traffic, place, record  # noqa: E402
 
@@ -54,6 +55,7 @@ class Fed:
     datasources: dict[str, dict]  # by type
     traffic: Traffic  # on the timeline
     end_s: float
+    incident: Incident  # what the pipeline lost, once
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +76,17 @@ def fed(request, recorded):
     series = (tempo_series(traffic.spans, helm["tempo-values.yaml"], start_ms + PHASE_MS, end_ms)
               + collector_series(traffic.spans, helm["otel-collector-values.yaml"], start_ms + PHASE_MS, end_ms))
     assert series, "the built values make no producer write span metrics"
+    # The pipeline's own health, in the collector's current naming for one run and an older one for the other.
+    incident = Incident(at_ms=end_ms - WINDOW_S * 1000 // 2)
+    series += pipeline_series(traffic, helm["otel-collector-values.yaml"], start_ms + PHASE_MS, end_ms,
+                              legacy=request.param != "tempo", incident=incident)
     prometheus = Prometheus(PROMETHEUS)
     try:
         prometheus.remote_write(series)
         yield Fed(request.param, contract, prometheus,
                   [r.spec for r in resources if r.kind == DASHBOARD],
-                  {r.spec["type"]: r.spec for r in resources if r.kind == DATASOURCE}, traffic, end_ms / 1000)
+                  {r.spec["type"]: r.spec for r in resources if r.kind == DATASOURCE}, traffic, end_ms / 1000,
+                  incident)
     finally:
         prometheus.stop()
 
@@ -192,3 +199,23 @@ def test_exemplars_carry_the_contract_label_and_open_their_trace_and_its_log_lin
     assert seen >= 10
     if fed.naming == "tempo":  # Tempo trims the zeros of about one id in sixteen; our traffic has more
         assert trimmed, "no exemplar with a trimmed id: the leading-zero case was not exercised"
+
+
+def test_pipeline_health_shows_what_was_lost_and_zero_where_nothing_was(fed):
+    """The 'Lost per stage' lines: the incident's refused spans, Tempo's and Loki's discards, and 0 for the
+    stages that lost nothing (log records in the collector, the metrics-generator's remote write)."""
+    health = next(d for d in fed.dashboards if d["uid"] == "druppie-pipeline-health")
+    lost = next(p for p in health["panels"] if p["title"] == "Lost per stage (per interval)")
+    totals = {}
+    for target in lost["targets"]:
+        q = Query(target["legendFormat"], target["expr"], 3600)
+        text, step = interpolate(q.expr, q.range_s, _time_interval(fed), {})
+        data = _run(fed, text, q, step)
+        values = [float(v) for s in data["result"] for _, v in s["values"]]
+        assert values, f"{q.where}: no data ({text})"
+        totals[q.where] = sum(values)  # each point counts what was lost since the previous one
+    assert totals == {"collector: spans lost": fed.incident.refused_spans,
+                      "collector: log records lost": 0,
+                      "Tempo: spans discarded": fed.incident.tempo_discarded,
+                      "Loki: lines discarded": fed.incident.loki_discarded,
+                      "metrics-generator: samples failed": 0}

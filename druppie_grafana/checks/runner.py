@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import rules_access  # noqa: F401
+from . import rules_access, rules_retention  # noqa: F401
 from . import (rules_correlations, rules_datasources, rules_derived_fields, rules_escaping,  # noqa: F401
                rules_explore_correlations, rules_layout, rules_queries, rules_schema, rules_variables)
 from .config import OFF, RuleConfig

@@ -14,6 +14,7 @@ from ..grafana.client import client_for
 from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
 from ..grafana.server_validate import server_validate
 from ..redaction import markdown_fence, terminal_safe
+from ..trail_report import with_trail
 
 HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
         "when changes are pending, 0 when none")
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
                      expected_version=env.grafana_version)
     render = RENDERERS[args.format]
     text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
+    text = with_trail(text, args.format, env)  # retention and storage of the audit trail, under the header
     access = plan_access(client, env, resources)  # permissions, shown after the resources they protect
     verdicts = server_validate(client, plan) if args.server_validate else []
     if args.format == "json":
