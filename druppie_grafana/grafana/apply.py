@@ -118,13 +118,16 @@ class Applier:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             for kind, phase in phases:
                 results = list(pool.map(lambda c: self._one(c, failed_folders, access), phase))
-                if access is not None and phase and phase[0].action != DELETE:
-                    results = [self._restrict(o, access) for o in results]
-                for outcome in results:
+                for index, outcome in enumerate(results):
                     self.report(self.client.redact(outcome.line()))
                     if outcome.change.blocked and outcome.status == "refused" and outcome.change.diff:
                         self.report(self.client.redact("".join("      " + l for l in
                                                                outcome.change.diff.splitlines(keepends=True))).rstrip("\n"))
+                    if access is not None and outcome.change.action != DELETE:
+                        restricted = self._restrict(outcome, access)  # its permissions, before anything goes in
+                        if restricted is not outcome:
+                            self.report(self.client.redact(restricted.line()))
+                            results[index] = outcome = restricted
                     if outcome.change.kind == FOLDER and not outcome.ok:
                         failed_folders.add(outcome.change.uid)
                 outcomes += results
