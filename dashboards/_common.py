@@ -48,10 +48,16 @@ def _links(ctx, here: str) -> list[DashboardLink]:
 
 
 def finish(ctx, stem: str, uid: str, description: str, rows: Iterable[Row], variables: Iterable = (),
-           time: tuple[str, str] = ("now-1h", "now"), refresh: str = "", tags: Iterable[str] = ()) -> dict:
-    """The dashboard's JSON for the target Grafana version."""
+           time: tuple[str, str] = ("now-1h", "now"), refresh: str = "", tags: Iterable[str] = (),
+           title: str | None = None) -> dict:
+    """The dashboard's JSON for the target Grafana version. `title` defaults to the TITLES entry of
+    `stem`; a dashboard listed there is also linked from every other one, in that order."""
+    title = title or TITLES.get(stem)
+    if not title:
+        raise ValueError(f"dashboard {stem!r} has no title: pass title='...' to finish(), or add {stem!r} to "
+                         "TITLES in dashboards/_common.py (which also links it from the other dashboards)")
     dashboard = Dashboard(
-        title=TITLES[stem], uid=uid, description=description, tags=TAGS + list(tags),
+        title=title, uid=uid, description=description, tags=TAGS + list(tags),
         panels=layout(rows), templating=Templating(list=list(variables)), links=_links(ctx, stem),
         time=Time(*time), refresh=refresh, timezone="browser", graphTooltip=1,
     )

@@ -69,6 +69,12 @@ def definition_files(folder: Path) -> list[Path]:
 
 def traceback_problem(path: Path, exc: BaseException, what: str) -> Problem:
     """A Problem naming the deepest line of `path` in the traceback of exc."""
+    if isinstance(exc, SyntaxError) and exc.filename:  # the error is in the file, not in a frame of it
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        if Path(exc.filename).resolve() != path.resolve():
+            where = f"{exc.filename}:{exc.lineno}"
+        return Problem(str(path), where, f"{what}: {type(exc).__name__}: {exc.msg}",
+                       "fix the syntax at that position")
     frames = traceback.extract_tb(exc.__traceback__)
     here = [f for f in frames if Path(f.filename).resolve() == path.resolve()]
     frame = here[-1] if here else (frames[-1] if frames else None)

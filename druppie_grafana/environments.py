@@ -58,13 +58,14 @@ class Endpoint:
     timeout: int | None = None
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "Endpoint":
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "") -> "Endpoint":
         basic = data.get("basic_auth") or {}
         return cls(
             url=data["url"].rstrip("/"),
             basic_auth_user=basic.get("user"),
-            basic_auth_password=SecretRef.from_mapping(basic["password"]) if basic else None,
-            headers=tuple(sorted((k, SecretRef.from_mapping(v)) for k, v in (data.get("headers") or {}).items())),
+            basic_auth_password=SecretRef.from_mapping(basic["password"], f"{where}.basic_auth.password") if basic else None,
+            headers=tuple(sorted((k, SecretRef.from_mapping(v, f"{where}.headers.{k}"))
+                                 for k, v in (data.get("headers") or {}).items())),
             tenant=data.get("tenant"),
             timeout=data.get("timeout"),
         )
@@ -153,11 +154,14 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
         folder_title=folder["title"],
         folder_access=folder.get("access") or {},
         folder_parent=folder.get("parent"),
-        endpoints={role: Endpoint.from_mapping(ep) for role, ep in sorted(data["datasources"].items())},
+        endpoints={role: Endpoint.from_mapping(ep, f"{source}: $.environments.{name}.datasources.{role}")
+                   for role, ep in sorted(data["datasources"].items())},
         contract=_contract(global_contract, data.get("contract"), source, name),
-        token=SecretRef.from_mapping(auth["token"]) if "token" in auth else None,
+        token=(SecretRef.from_mapping(auth["token"], f"{source}: $.environments.{name}.grafana.auth.token")
+               if "token" in auth else None),
         basic_user=basic.get("user"),
-        basic_password=SecretRef.from_mapping(basic["password"]) if basic else None,
+        basic_password=(SecretRef.from_mapping(basic["password"], f"{source}: $.environments.{name}.grafana.auth.basic.password")
+                        if basic else None),
         ca_bundle=grafana.get("ca_bundle"),
         verify_tls=grafana.get("verify_tls", True),
         edition=grafana.get("edition", "oss"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .errors import DruppieError
@@ -20,10 +20,11 @@ class SecretRef:
 
     env: str | None = None
     file: str | None = None
+    where: str = field(default="", compare=False)  # where it is written: "environments.yaml: $.environments..."
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, str]) -> "SecretRef":
-        return cls(env=data.get("env"), file=data.get("file"))
+    def from_mapping(cls, data: Mapping[str, str], where: str = "") -> "SecretRef":
+        return cls(env=data.get("env"), file=data.get("file"), where=where)
 
     def describe(self) -> str:
         return f"environment variable {self.env}" if self.env else f"file {self.file}"

@@ -85,11 +85,28 @@ def test_datasource_backup_has_no_secrets(grafana, project, capsys):
     assert "updated   datasource t-loki" in out and kit.SECRET not in out + err
 
 
-def test_missing_credential_stops_apply_before_any_write(grafana, project, capsys, monkeypatch):
+def test_missing_credential_stops_plan_and_apply_pointing_at_its_reference(grafana, project, capsys, monkeypatch):
     monkeypatch.delenv("LOKI_PASSWORD")
-    code, out, err = run(capsys, project, "apply")
-    assert code == 1 and "LOKI_PASSWORD" in err and "loki.py" in err
+    for verb in ("plan", "apply"):  # a PR's plan fails where main's apply would
+        code, out, err = run(capsys, project, verb)
+        assert code == 1 and "LOKI_PASSWORD" in err, verb
+        assert "environments.yaml: $.environments.dev.datasources.loki.basic_auth.password" in err, verb
     assert grafana.writes() == []
+
+
+def test_the_service_account_token_variable_is_read_after_grafana_token(grafana, project, capsys, monkeypatch):
+    monkeypatch.delenv("GRAFANA_TOKEN")
+    monkeypatch.setenv("GRAFANA_SERVICE_ACCOUNT_TOKEN", kit.TOKEN)
+    assert run(capsys, project, "plan")[0] == 3
+    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_wins-but-wrong")
+    code, _, err = run(capsys, project, "plan")
+    assert code == 1 and "401" in err
+
+
+def test_a_syntax_error_in_a_definition_names_its_file_and_line(project, capsys):
+    (project / "dashboards" / "broken.py").write_text("UID = 'x'\ndef build(ctx)\n    return {}\n")
+    code, out, err = run(capsys, project, "build")
+    assert code == 1 and "broken.py: line 2" in err and "SyntaxError" in err and "importlib" not in err
 
 
 def test_bad_token_message(grafana, project, capsys, monkeypatch):

@@ -10,6 +10,7 @@ import sys
 
 from ..grafana.access import merge_json, plan_access
 from ..build import Project, checked_resources
+from ..grafana.apply import check_secrets
 from ..grafana.client import client_for
 from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
 from ..grafana.server_validate import server_validate
@@ -79,6 +80,7 @@ def prepare(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     _, env, resources, client = prepare(args)
+    check_secrets(resources, os.environ, client)  # what apply will need, checked where the PR is reviewed
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
                      expected_version=env.grafana_version)
     render = RENDERERS[args.format]

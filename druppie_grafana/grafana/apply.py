@@ -78,7 +78,8 @@ class ApplyResult:
 
 
 def check_secrets(resources: list[Resource], environ: Mapping[str, str], client: GrafanaClient) -> None:
-    """Resolve every credential before the first write, so a missing one stops apply with nothing done."""
+    """Resolve every credential before the first write (and in plan, so a reviewed plan does not hide an apply
+    that would fail): a missing one stops with nothing done, pointing at where the reference is written."""
     problems = []
     for res in resources:
         if res.kind != DATASOURCE:
@@ -89,7 +90,9 @@ def check_secrets(resources: list[Resource], environ: Mapping[str, str], client:
             try:
                 client.add_secret(value.resolve(environ))
             except SecretUnavailable as exc:
-                problems.append(Problem(res.source or str(res), f"$.secureJsonData.{key}", str(exc),
+                file, _, path = value.where.partition(": ")
+                problems.append(Problem(file or res.source or str(res), path or f"$.secureJsonData.{key}",
+                                        f"{exc} (datasource {res.uid}, secureJsonData.{key})",
                                         "set the variable (in CI: from the secret store) or create the file"))
     if problems:
         raise InputError(problems)

@@ -32,6 +32,7 @@ TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 MAX_BACKOFF = 5.0  # seconds
 USER_AGENT = "druppie-grafana"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # far above any dashboard; a bigger answer is not Grafana's
+TOKEN_VARIABLES = ("GRAFANA_TOKEN", "GRAFANA_SERVICE_ACCOUNT_TOKEN")  # in this order of precedence
 MAX_SERVER_MESSAGE = 500  # characters of Grafana's own message kept in ours (after redaction)
 
 
@@ -169,8 +170,10 @@ class ClientSettings:
                                                              else "; set it to Grafana's base URL, "
                                                              "for example https://grafana.example.org"))
         token = basic_user = basic_password = None
-        if environ.get("GRAFANA_TOKEN"):
-            token = _header_safe(environ["GRAFANA_TOKEN"], "GRAFANA_TOKEN")
+        # CI conventions first (the names Grafana's own tools read), then environments.yaml
+        ci_token = next((name for name in TOKEN_VARIABLES if environ.get(name)), None)
+        if ci_token:
+            token = _header_safe(environ[ci_token], ci_token)
         elif env.token is not None:
             token = _header_safe(env.token.resolve(environ), env.token.describe())
         elif env.basic_user is not None and env.basic_password is not None:
