@@ -38,11 +38,13 @@ def run(capsys, project, *args):
 
 
 def test_plan_apply_replan(grafana, project, capsys):
-    code, out, _ = run(capsys, project, "plan")
+    code, out, err = run(capsys, project, "plan")
     assert code == 3
     assert "Access:\n  + create    team developers\n" in out
     assert f"~ update    permissions of folder {kit.FOLDER_UID} (new: replaces Grafana's defaults)" in out
-    assert "SECURITY WARNING" in out and "Explore" in out
+    # the warning once, as one line; its full text is validate's
+    assert (out + err).count("SECURITY WARNING") == 1 and "[datasources-unprotected]" in err
+    assert out.rstrip().endswith("Changes pending (exit code 3).") and "1 permission change" in out
 
     code, out, _ = run(capsys, project, "apply")
     assert code == 0, out
@@ -80,3 +82,12 @@ def test_validate_warns_on_oss_and_not_on_enterprise(project, capsys):
     env_file.write_text(env_file.read_text().replace("      auth:", "      edition: enterprise\n      auth:", 1))
     code, out, _ = run(capsys, project, "validate")
     assert code == 0 and "datasources-unprotected" not in out
+
+
+def test_one_switch_turns_the_oss_warning_off_in_every_verb(grafana, project, capsys):
+    env_file = project / "environments.yaml"
+    env_file.write_text("checks: {disable: [datasources-unprotected]}\n" + env_file.read_text())
+    for verb in (["build"], ["validate"], ["plan"], ["plan", "--format", "markdown"], ["plan", "--format", "json"],
+                 ["apply"]):
+        code, out, err = run(capsys, project, *verb)
+        assert "SECURITY WARNING" not in out + err and "datasources-unprotected" not in out + err, verb

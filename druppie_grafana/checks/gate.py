@@ -36,4 +36,16 @@ def validation_gate(resources: list[Resource], env: Environment) -> list[str]:
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         raise InputError([Problem(f.file, f.path, f"[{f.rule}] {f.message}", f.hint) for f in errors])
-    return [f"{f.file}: {f.path}: [{f.rule}] {f.message}" for f in findings]
+    # one line each: the full text is validate's (a 550-character warning on every verb buries the output)
+    return [f"[{f.rule}] {_first_sentence(f.message)} ({f.file}: {f.path}; `validate` shows the details)"
+            for f in findings]
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
+
+
+def rule_enabled(env: Environment, rule_id: str) -> bool:
+    """Whether environments.yaml's `checks:` leaves a rule on (it governs the same warning in every verb)."""
+    return build_config(environments_data(env), env.source).level(rule_id) != "off"

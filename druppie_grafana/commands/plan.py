@@ -8,6 +8,7 @@ import math
 import os
 import sys
 
+from ..checks.gate import rule_enabled
 from ..grafana.access import merge_json, plan_access
 from ..build import Project, checked_resources
 from ..grafana.apply import check_secrets
@@ -83,24 +84,23 @@ def run(args: argparse.Namespace) -> int:
     check_secrets(resources, os.environ, client)  # what apply will need, checked where the PR is reviewed
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
                      expected_version=env.grafana_version)
-    render = RENDERERS[args.format]
-    text = render(plan, verbose=args.verbose) if args.format == "text" else render(plan)
-    text = with_trail(text, args.format, env)  # retention and storage of the audit trail, under the header
-    access = plan_access(client, env, resources)  # permissions, shown after the resources they protect
+    access = plan_access(client, env, resources, warn=rule_enabled(env, "datasources-unprotected"))
     verdicts = server_validate(client, plan) if args.server_validate else []
-    if args.format == "json":
-        text = merge_json(text, access)
-        if args.server_validate:
-            data = json.loads(text)
-            data["server_validation"] = [{"kind": v.change.kind, "uid": v.change.uid, "status": v.status,
-                                          "message": v.message or None} for v in verdicts]
-            text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    else:
-        text += access.render_markdown() if args.format == "markdown" else access.render_text()
+    extra = ""
+    if args.format != "json":  # permissions and Grafana's own verdicts, before the summary
+        extra = access.render_markdown() if args.format == "markdown" else access.render_text()
         if args.server_validate:
             lines = [terminal_safe(v.line()) for v in verdicts] or ["  nothing to check"]
             body = "\n".join(["Server-side validation (dryRun=All):", *lines]) + "\n"
-            text += markdown_fence(body) + "\n" if args.format == "markdown" else body
+            extra += markdown_fence(body) + "\n" if args.format == "markdown" else body
+    text = RENDERERS[args.format](plan, verbose=args.verbose, extra=extra, access_changes=len(access.pending))
+    text = with_trail(text, args.format, env)  # retention and storage of the audit trail, under the header
+    if args.format == "json":
+        data = json.loads(merge_json(text, access))
+        if args.server_validate:
+            data["server_validation"] = [{"kind": v.change.kind, "uid": v.change.uid, "status": v.status,
+                                          "message": v.message or None} for v in verdicts]
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     sys.stdout.write(client.redact(text))
     if any(v.status == "refused" for v in verdicts):
         return 1

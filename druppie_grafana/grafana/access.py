@@ -280,11 +280,10 @@ class AccessPlan:
                 if c.blocked:
                     out.append(f"      REFUSED{' (--force removes them)' if c.forceable else ''}: {c.blocked}")
                 out += [f"      {line}" for line in c.lines()]
-        out += self.warnings
-        return "\n".join(out) + "\n" if out else ""
+        return "\n".join(out) + "\n" if out else ""  # the warnings went to the terminal once, as the rule's line
 
     def render_markdown(self) -> str:
-        text = self.render_text()
+        text = self.render_text() + "".join(f"{w}\n" for w in self.warnings)  # a PR comment keeps them
         return f"\n### Access\n\n```\n{text}```\n" if text else ""
 
     def to_json(self) -> dict:
@@ -304,11 +303,14 @@ def access_targets(env: Environment, resources: Iterable[Resource]) -> list[tupl
     return out
 
 
-def plan_access(client: GrafanaClient, env: Environment, resources: Iterable[Resource]) -> AccessPlan:
-    """Reads only. Blocks a target whose desired list is unusable or would lock the applying identity out."""
+def plan_access(client: GrafanaClient, env: Environment, resources: Iterable[Resource],
+                warn: bool = True) -> AccessPlan:
+    """Reads only. Blocks a target whose desired list is unusable or would lock the applying identity out.
+    `warn`: carry the open-source warning (for the plan's Markdown and JSON; off when `checks:` turns
+    the rule datasources-unprotected off)."""
     desired = desired_grants(env.folder_access)
     targets = access_targets(env, resources)
-    warning = oss_warning(env)
+    warning = oss_warning(env) if warn else ""
     if not targets:
         return AccessPlan([], Ids(), None, [warning] if warning and env.folder_access else [])
     ids = resolve_names(client, desired)

@@ -90,9 +90,11 @@ class Plan:
     def blocked(self) -> list[Change]:
         return [c for c in self.changes if c.blocked]
 
-    def summary(self) -> str:
+    def summary(self, access_changes: int = 0) -> str:
         text = (f"{self.count(CREATE)} to create, {self.count(UPDATE)} to update, {self.count(DELETE)} to delete, "
                 f"{self.count(NOOP)} unchanged")
+        if access_changes:
+            text += f", {access_changes} permission change{'s' if access_changes != 1 else ''}"
         if self.blocked:
             text += f"; apply would refuse {len(self.blocked)}"
         return text
@@ -233,7 +235,9 @@ def _kept_lines(plan: Plan) -> list[str]:
     return out
 
 
-def render_text(plan: Plan, verbose: bool = False) -> str:
+def render_text(plan: Plan, verbose: bool = False, extra: str = "", access_changes: int = 0) -> str:
+    """The plan for a terminal; `extra` (permissions, server validation) goes before the summary, which is
+    last and counts `access_changes` too, as terraform's does."""
     out = [f"Plan for environment {plan.env} ({one_line(plan.url)}), owner {plan.owner}:"]
     if plan.server is not None:
         out.append(f"  {one_line(plan.server.describe())}")
@@ -249,29 +253,33 @@ def render_text(plan: Plan, verbose: bool = False) -> str:
     if plan.count(NOOP) and not verbose:
         out.append(f"  = {plan.count(NOOP)} unchanged")
     out += _kept_lines(plan)
-    out.append(f"Plan: {plan.summary()}.")
-    out.append("No changes." if not plan.pending else f"Changes pending (exit code {EXIT_PENDING}).")
+    if extra:
+        out.append(extra.rstrip("\n"))
+    out.append(f"Plan: {plan.summary(access_changes)}.")
+    pending = plan.pending or access_changes
+    out.append("No changes." if not pending else f"Changes pending (exit code {EXIT_PENDING}).")
     return "\n".join(out) + "\n"
 
 
-def render_json(plan: Plan) -> str:
-    data = {"environment": plan.env, "grafana": plan.url, "owner": plan.owner, "pending": bool(plan.pending),
+def render_json(plan: Plan, verbose: bool = False, extra: str = "", access_changes: int = 0) -> str:
+    data = {"environment": plan.env, "grafana": plan.url, "owner": plan.owner,
+            "pending": bool(plan.pending or access_changes),
             "server": None if plan.server is None else {
                 "version": plan.server.version, "apis": {k.lower(): plan.server.api_of(k) for k in KINDS}},
             "warnings": plan.warnings,
-            "summary": {a: plan.count(a) for a in (CREATE, UPDATE, DELETE, NOOP)} | {"refused": len(plan.blocked)},
+            "summary": {a: plan.count(a) for a in (CREATE, UPDATE, DELETE, NOOP)} | {
+                "refused": len(plan.blocked), "permission changes": access_changes},
             "changes": [c.to_json() for c in plan.changes],
             "not_defined_kept": [c.to_json() for c in plan.orphans],
             "not_ours_kept": [c.to_json() for c in plan.foreign]}
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def render_markdown(plan: Plan) -> str:
+def render_markdown(plan: Plan, verbose: bool = False, extra: str = "", access_changes: int = 0) -> str:
     out = [f"### Grafana plan for {markdown_code_span(plan.env)}", ""]
     if plan.server is not None:
         out += [markdown_text(plan.server.describe()), ""]
     out += [f"> {markdown_text(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
-    out += [f"**{markdown_text(plan.summary())}**", ""]
     pending = plan.pending
     if pending:
         out += ["| | action | kind | uid | title | note |", "|---|---|---|---|---|---|"]
@@ -285,7 +293,7 @@ def render_markdown(plan: Plan) -> str:
                 out += [f"<details><summary>diff: {markdown_text(c.label)}</summary>", "",
                         markdown_fence(c.diff, "diff"), "", "</details>", ""]
     else:
-        out.append("No changes.")
+        out.append("No changes to folders, datasources or dashboards.")
     if plan.orphans:
         out += ["", f"{len(plan.orphans)} owned resource(s) no longer defined (kept; apply with `--prune` deletes): "
                 + ", ".join(markdown_code_span(c.uid) for c in plan.orphans)]
@@ -293,6 +301,9 @@ def render_markdown(plan: Plan) -> str:
         out += ["", f"{len(plan.foreign)} resource(s) look like ours but are not verifiably ours (never deleted):", ""]
         out += [f"- {c.kind} {markdown_code_span(c.uid)} ({markdown_text(c.title)}): {markdown_text(c.blocked)}"
                 for c in plan.foreign]
+    if extra:
+        out += ["", extra.rstrip("\n")]
+    out += ["", f"**{markdown_text(plan.summary(access_changes))}**"]
     return "\n".join(out) + "\n"
 
 
