@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
         argv = [DEFAULT_VERB] + argv
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
+    for stream in (sys.stdout, sys.stderr):  # a line as soon as it is written, also into a CI log's pipe
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
     try:
         return args._module.run(args)
     except DruppieError as exc:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
 from pathlib import Path
 
 from ..grafana.access import AccessApplier, plan_access
@@ -11,6 +13,7 @@ from ..grafana.apply import Applier, check_secrets
 from ..grafana.backups import Backups
 from ..grafana.plan import make_plan
 from ..redaction import one_line
+from ..style import emit
 from .plan import add_common, prepare
 
 HELP = "push the definitions to Grafana (folders, datasources, dashboards); exit 0 only if everything applied"
@@ -28,6 +31,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backup-dir", type=Path, default=None,
                         help="where copies of overwritten or deleted JSON go (default: <root>/backups)")
     parser.add_argument("--no-health", action="store_true", help="skip the datasource health checks")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default, streamed) or json (one document at the end, for machines)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also list unchanged resources")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print only what was refused or failed, and the summary")
+
+
+class Output:
+    """Where apply's lines go: streamed as they happen (text), collected (json), or errors only (-q);
+    coloured on a terminal; a progress line on a terminal's stderr for applies that take a while."""
+
+    PROBLEMS = ("refused", "failed", "skipped", "REFUSED", "WARNING", "warning")
+
+    def __init__(self, fmt: str, quiet: bool):
+        self.fmt, self.quiet = fmt, quiet
+        self.lines: list[str] = []
+        self.live = sys.stderr.isatty() and fmt == "text" and not quiet
+        self._shown = False
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        if self.fmt == "json" or (self.quiet and not any(w in line for w in self.PROBLEMS)):
+            return
+        self.clear()
+        emit(line + "\n", sys.stdout)
+        sys.stdout.flush()
+
+    def progress(self, done: int, total: int, outcome) -> None:
+        if self.live and total >= PROGRESS_FROM:
+            sys.stderr.write(f"\r  [{done}/{total}] {outcome.status} {outcome.change.uid}\x1b[K")
+            sys.stderr.flush()
+            self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[K")
+            self._shown = False
+
+
+PROGRESS_FROM = 20  # resources; a shorter apply needs no progress line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,33 +80,47 @@ def run(args: argparse.Namespace) -> int:
     backups.check_writable()  # before anything is sent: a change we could not back up is not made
     plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
                      expected_version=env.grafana_version)
+    out = Output(args.format, args.quiet)
     access = AccessApplier(client, plan_access(client, env, resources, warn=False), force=args.force,
-                           backups=backups, report=print)  # the OSS warning was the gate's one line
+                           backups=backups, report=out)  # the OSS warning was the gate's one line
     applier = Applier(client, force=args.force, take_over=args.take_over, workers=args.workers, environ=os.environ,
-                      backups=backups)
+                      backups=backups, report=out, verbose=args.verbose, progress=out.progress)
     writes_before = client.counts["write"]
-    print(f"Applying environment {env.name} to {client.redact(client.settings.url)} as {env.owner}:")
+    out(f"Applying environment {env.name} to {client.redact(client.settings.url)} as {env.owner}:")
     if plan.server is not None:
-        print(f"  {plan.server.describe()}")
+        out(f"  {plan.server.describe()}")
     for warning in plan.warnings:
-        print(f"  {warning}")
+        out(f"  {warning}")
     result = applier.apply(plan, access)
     # targets not in this plan's phases (none today) and teams: whatever the phases did not reach
     reached = {o.label for o in access.outcomes}
     for change in access.plan.changes:
         if change.label not in reached:
             access.apply(change)
+    out.clear()
     if plan.orphans:
-        print(f"  kept      {len(plan.orphans)} owned resource(s) no longer defined (--prune deletes them): "
-              + ", ".join(one_line(c.label) for c in plan.orphans))
+        out(f"  kept      {len(plan.orphans)} owned resource(s) no longer defined (--prune deletes them): "
+            + ", ".join(one_line(c.label) for c in plan.orphans))
     for change in plan.foreign:
-        print(f"  kept      {one_line(change.label)}: {change.blocked}")
+        out(f"  kept      {one_line(change.label)}: {change.blocked}")
     if backups.written:
-        print(f"  backups   {len(backups.written)} file(s) in {backups.folder}")
-    if not args.no_health:
-        for uid, status, message in applier.health(resources, result.outcomes):
-            print(client.redact(one_line(f"  health    datasource {uid}: {status}" + (f" ({message})" if message else ""))))
+        out(f"  backups   {len(backups.written)} file(s) in {backups.folder}")
+    health = [] if args.no_health else applier.health(resources, result.outcomes)
+    for uid, status, message in health:
+        out(client.redact(one_line(f"  health    datasource {uid}: {status}" + (f" ({message})" if message else ""))))
     access_ok = all(o.ok for o in access.outcomes)
-    print(result.summary(ok=result.ok and access_ok, writes=client.counts["write"] - writes_before,
-                         access=access.outcomes))
-    return 0 if result.ok and access_ok else 1
+    ok = result.ok and access_ok
+    writes = client.counts["write"] - writes_before
+    summary = result.summary(ok=ok, writes=writes, access=access.outcomes)
+    if args.format == "json":
+        sys.stdout.write(client.redact(json.dumps({
+            "environment": env.name, "grafana": client.redact(client.settings.url), "owner": env.owner, "ok": ok,
+            "server": None if plan.server is None else plan.server.describe(),
+            "outcomes": [o.to_json() for o in result.outcomes],
+            "access": [{"target": o.label, "status": o.status, "message": o.message or None} for o in access.outcomes],
+            "health": [{"uid": u, "status": st, "message": m or None} for u, st, m in health],
+            "backups": [str(p) for p in backups.written], "writes": writes, "reads": result.reads,
+            "summary": summary}, indent=2, sort_keys=True) + "\n"))
+    else:
+        emit(summary + "\n", sys.stdout)
+    return 0 if ok else 1

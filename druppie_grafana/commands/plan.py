@@ -16,6 +16,7 @@ from ..grafana.client import client_for
 from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
 from ..grafana.server_validate import server_validate
 from ..redaction import markdown_fence, terminal_safe
+from ..style import emit
 from ..trail_report import with_trail
 
 HELP = (f"compare the definitions with Grafana and show what apply would change; exit {EXIT_PENDING} "
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             data["server_validation"] = [{"kind": v.change.kind, "uid": v.change.uid, "status": v.status,
                                           "message": v.message or None} for v in verdicts]
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    sys.stdout.write(client.redact(text))
+    emit(client.redact(text), sys.stdout)
     if any(v.status == "refused" for v in verdicts):
         return 1
     return EXIT_PENDING if plan.pending or access.pending else 0

@@ -44,6 +44,20 @@ class Outcome:
         text = f"  {self.status:<9} {self.change.label}"
         return f"{text}: {self.message}" if self.message else text
 
+    def to_json(self) -> dict:
+        return {"kind": self.change.kind, "uid": self.change.uid, "title": self.change.title,
+                "action": self.change.action, "status": self.status, "message": self.message or None}
+
+
+MAX_DIFF_LINES = 30  # a refused resource shows what differs, not a whole dashboard (plan shows all)
+
+
+def short_diff(diff: str) -> str:
+    lines = diff.splitlines()
+    if len(lines) <= MAX_DIFF_LINES:
+        return "\n".join(lines)
+    return "\n".join(lines[:MAX_DIFF_LINES] + [f"... {len(lines) - MAX_DIFF_LINES} more lines (plan shows the whole diff)"])
+
 
 @dataclass
 class ApplyResult:
@@ -100,10 +114,12 @@ def check_secrets(resources: list[Resource], environ: Mapping[str, str], client:
 
 class Applier:
     def __init__(self, client: GrafanaClient, *, force: bool = False, take_over: bool = False, workers: int = 8,
-                 environ: Mapping[str, str], backups: Backups, report: Callable[[str], None] = print):
+                 environ: Mapping[str, str], backups: Backups, report: Callable[[str], None] = print,
+                 verbose: bool = True, progress: Callable[[int, int, "Outcome"], None] | None = None):
         self.client, self.force, self.take_over, self.workers = client, force, take_over, max(workers, 1)
-        self.environ, self.backups = environ, backups
+        self.environ, self.backups, self.verbose = environ, backups, verbose
         self.report = lambda line: report(terminal_safe(line))  # titles and messages may come from Grafana
+        self.progress = progress or (lambda done, total, outcome: None)
 
     def apply(self, plan: Plan, access: AccessApplier | None = None) -> ApplyResult:
         """Folders, their permissions, datasources, their permissions, dashboards; then deletions.
@@ -118,14 +134,18 @@ class Applier:
         # Creates and updates in dependency order; deletions in reverse (dashboards before datasources).
         phases = ([(kind, [c for c in writes if c.kind == kind]) for kind in KINDS]
                   + [(kind, [c for c in deletes if c.kind == kind]) for kind in reversed(KINDS)])
+        total = sum(len(phase) for _, phase in phases)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             for kind, phase in phases:
-                results = list(pool.map(lambda c: self._one(c, failed_folders, access), phase))
+                results = []
+                for wave in _parents_first(phase) if kind == FOLDER else [phase]:
+                    results += list(pool.map(lambda c: self._one(c, failed_folders, access), wave))
                 for index, outcome in enumerate(results):
-                    self.report(self.client.redact(outcome.line()))
-                    if outcome.change.blocked and outcome.status == "refused" and outcome.change.diff:
-                        self.report(self.client.redact("".join("      " + l for l in
-                                                               outcome.change.diff.splitlines(keepends=True))).rstrip("\n"))
+                    if outcome.status != "unchanged" or self.verbose:
+                        self.report(self.client.redact(outcome.line()))
+                    if outcome.status == "refused" and outcome.change.diff and outcome.change.action == UPDATE:
+                        self.report(self.client.redact("\n".join("      " + l for l in
+                                                                 short_diff(outcome.change.diff).splitlines())))
                     if access is not None and outcome.change.action != DELETE:
                         restricted = self._restrict(outcome, access)  # its permissions, before anything goes in
                         if restricted is not outcome:
@@ -133,7 +153,11 @@ class Applier:
                             results[index] = outcome = restricted
                     if outcome.change.kind == FOLDER and not outcome.ok:
                         failed_folders.add(outcome.change.uid)
+                    self.progress(len(outcomes) + index + 1, total, outcome)
                 outcomes += results
+        unchanged = sum(1 for o in outcomes if o.status == "unchanged")
+        if unchanged and not self.verbose:
+            self.report(f"  = {unchanged} unchanged")
         return ApplyResult(outcomes, writes=self.client.counts["write"] - before["write"],
                            reads=self.client.counts["read"], backups=list(self.backups.written))
 
@@ -233,6 +257,18 @@ class Applier:
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return list(pool.map(check, uids))
+
+
+def _parents_first(changes: list[Change]) -> list[list[Change]]:
+    """Nested folders in waves: a folder waits for its parent when the same apply writes that parent."""
+    waves, left = [], list(changes)
+    while left:
+        pending = {c.uid for c in left}
+        wave = [c for c in left if (c.desired or {}).get("parentUid") not in pending]
+        wave = wave or left  # a cycle: let Grafana say what is wrong
+        waves.append(wave)
+        left = [c for c in left if c not in wave]
+    return waves
 
 
 def _unchanged(before, after) -> bool:
