@@ -11,7 +11,9 @@ from pathlib import Path
 from ..grafana.access import AccessApplier, plan_access
 from ..grafana.apply import Applier, check_secrets
 from ..grafana.backups import Backups
+from ..errors import UsageError
 from ..grafana.plan import make_plan
+from ..grafana.saved_plan import SavedPlan, restrict
 from ..redaction import one_line
 from ..style import emit
 from .plan import add_common, prepare
@@ -20,6 +22,8 @@ HELP = "push the definitions to Grafana (folders, datasources, dashboards); exit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN",
+                        help="a plan saved by `plan --out`: apply exactly it, or refuse if anything changed since")
     add_common(parser)
     parser.add_argument("--force", action="store_true",
                         help="overwrite resources changed in Grafana since our last apply, take over "
@@ -73,16 +77,33 @@ class Output:
 PROGRESS_FROM = 20  # resources; a shorter apply needs no progress line
 
 
+def _saved(args: argparse.Namespace) -> SavedPlan | None:
+    """The saved plan, with the environment, targets and prune it was made for taken from it."""
+    if args.plan_file is None:
+        return None
+    saved = SavedPlan.read(args.plan_file)
+    if args.target or args.prune:
+        raise UsageError("apply PLAN takes its targets and --prune from the saved plan; give them to `plan --out`")
+    if args.env and args.env != saved.data["environment"]:
+        raise UsageError(f"{args.plan_file} was saved for environment {saved.data['environment']}, not {args.env}")
+    args.env, args.prune = saved.data["environment"], bool(saved.data.get("prune"))
+    args.target = [f"{k.lower()}/{u}" for k, u in saved.targets]
+    return saved
+
+
 def run(args: argparse.Namespace) -> int:
+    saved = _saved(args)
     project, env, resources, client = prepare(args)
     check_secrets(resources, os.environ, client)
     backups = Backups(args.backup_dir or project.root / "backups", env.name)
     backups.check_writable()  # before anything is sent: a change we could not back up is not made
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
-                     expected_version=env.grafana_version)
+    plan = restrict(make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
+                              expected_version=env.grafana_version), args.targets)
     out = Output(args.format, args.quiet)
-    access = AccessApplier(client, plan_access(client, env, resources, warn=False), force=args.force,
-                           backups=backups, report=out)  # the OSS warning was the gate's one line
+    access_plan = plan_access(client, env, resources, warn=False)  # the OSS warning was the gate's one line
+    if saved is not None:
+        saved.check(plan, access_plan, args.definitions)  # what was reviewed is what is applied, or nothing
+    access = AccessApplier(client, access_plan, force=args.force, backups=backups, report=out)
     applier = Applier(client, force=args.force, take_over=args.take_over, workers=args.workers, environ=os.environ,
                       backups=backups, report=out, verbose=args.verbose, progress=out.progress)
     writes_before = client.counts["write"]

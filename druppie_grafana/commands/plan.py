@@ -7,13 +7,15 @@ import json
 import math
 import os
 import sys
+from pathlib import Path
 
-from ..checks.gate import rule_enabled
+from ..checks.gate import environments_data, rule_enabled
 from ..grafana.access import merge_json, plan_access
 from ..build import Project, checked_resources
 from ..grafana.apply import check_secrets
 from ..grafana.client import client_for
 from ..grafana.plan import EXIT_PENDING, RENDERERS, make_plan
+from ..grafana.saved_plan import SavedPlan, definitions_hash, environment_record, parse_target, restrict, select
 from ..grafana.server_validate import server_validate
 from ..redaction import markdown_fence, terminal_safe
 from ..style import emit
@@ -31,6 +33,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
                         help=f"requests in flight at once, 1 to {MAX_WORKERS} (default 8)")
     parser.add_argument("--timeout", type=timeout_seconds, default=None, metavar="SECONDS",
                         help=f"read timeout per request, more than 0 and at most {MAX_TIMEOUT:g} (default 30)")
+    parser.add_argument("--target", action="append", default=[], metavar="KIND/UID",
+                        help="only this resource (repeatable), e.g. dashboard/druppie-latency; --force and "
+                             "--prune then apply to the targets only")
 
 
 MAX_WORKERS = 64
@@ -63,18 +68,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
                         help="text (default), json (machine-readable) or markdown (pull-request comment)")
     parser.add_argument("--verbose", "-v", action="store_true", help="also list unchanged resources")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE",
+                        help="save the plan for `apply FILE`, which applies exactly it (and refuses if the "
+                             "definitions or Grafana changed since); holds no secrets")
     parser.add_argument("--server-validate", action="store_true",
                         help="also send each dashboard and folder write with dryRun=All (Grafana 12.2+/13 /apis) "
                              "and report what Grafana itself would refuse; exit 1 if it refuses any")
 
 
 def prepare(args: argparse.Namespace):
-    """The checked resources, the environment and a client; fails before any request on bad input."""
+    """The checked resources (limited to --target), the environment and a client; fails before any
+    request on bad input. Also sets args.definitions, the hash a saved plan records."""
     project = Project(args.root)
     env = project.environment(args.env)
     resources, warnings = checked_resources(project, env)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    args.targets = [parse_target(t) for t in args.target]
+    resources = select(resources, args.targets)
+    args.definitions = definitions_hash(resources, environment_record(environments_data(env), env.name))
     overrides = {"timeout": (5.0, args.timeout)} if args.timeout else {}
     client = client_for(env, os.environ, pool_size=args.workers, **overrides)
     return project, env, resources, client
@@ -83,9 +95,12 @@ def prepare(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     _, env, resources, client = prepare(args)
     check_secrets(resources, os.environ, client)  # what apply will need, checked where the PR is reviewed
-    plan = make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
-                     expected_version=env.grafana_version)
+    plan = restrict(make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
+                              expected_version=env.grafana_version), args.targets)
     access = plan_access(client, env, resources, warn=rule_enabled(env, "datasources-unprotected"))
+    if args.out:
+        SavedPlan.make(plan, access, args.definitions, args.targets).write(args.out)
+        print(f"plan saved to {args.out}; apply exactly it with: druppie-grafana apply {args.out}", file=sys.stderr)
     verdicts = server_validate(client, plan) if args.server_validate else []
     extra = ""
     if args.format != "json":  # permissions and Grafana's own verdicts, before the summary
