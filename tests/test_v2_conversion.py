@@ -227,3 +227,85 @@ def test_round_trip_keeps_queries_variables_links_and_places(resource):
     assert spec["timeSettings"]["from"] == classic["time"]["from"]
     assert spec["timeSettings"]["autoRefresh"] == classic["refresh"]
     assert spec["tags"] == classic["tags"] and spec["title"] == classic["title"]
+
+
+# ---- emit: dashboards.schema per environment ---------------------------------------------------------
+
+import yaml  # noqa: E402
+
+from druppie_grafana.build import build  # noqa: E402
+from druppie_grafana.environments import load_environments  # noqa: E402
+from druppie_grafana.errors import InputError  # noqa: E402
+
+
+def _set_env(root: Path, env: str, version: str, schema: str | None) -> None:
+    path = root / "environments.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["environments"][env]["grafana"]["version"] = version
+    if schema is None:
+        data["environments"][env].pop("dashboards", None)
+    else:
+        data["environments"][env]["dashboards"] = {"schema": schema}
+    path.write_text(yaml.safe_dump(data))
+
+
+@pytest.mark.parametrize("version, schema, expected", [
+    ("13.0", None, "v2"), ("auto", None, "v2"), ("12.4", None, "v1"), ("11.6", None, "v1"),
+    ("13.1", "v1", "v1"), ("13.0", "v2", "v2"),
+])
+def test_schema_defaults_to_v2_for_13_and_follows_the_choice(scratch_project, version, schema, expected):
+    _set_env(scratch_project, "dev", version, schema)
+    assert load_environments(scratch_project / "environments.yaml").get("dev").dashboards_schema == expected
+
+
+def test_v2_for_an_older_target_is_refused_with_the_reason(scratch_project):
+    _set_env(scratch_project, "test", "12.4", "v2")
+    with pytest.raises(InputError) as exc:
+        load_environments(scratch_project / "environments.yaml")
+    (problem,) = exc.value.problems
+    assert problem.path == "$.environments.test.dashboards.schema"
+    assert "12.x serves only v2beta1" in problem.message and "v1" in problem.hint
+
+
+def test_an_unknown_schema_is_refused_by_the_schema(scratch_project):
+    _set_env(scratch_project, "dev", "13.0", "v3")
+    with pytest.raises(InputError) as exc:
+        load_environments(scratch_project / "environments.yaml")
+    assert any("dashboards" in p.path for p in exc.value.problems)
+
+
+def _project_with_our_dashboards(root: Path) -> Project:
+    import shutil
+    shutil.rmtree(root / "dashboards")
+    shutil.copytree(ROOT / "dashboards", root / "dashboards", ignore=shutil.ignore_patterns("__pycache__"))
+    return Project(root)
+
+
+def test_v2_build_writes_the_object_in_every_form_and_v1_stays_classic(scratch_project):
+    project = _project_with_our_dashboards(scratch_project)
+    _set_env(scratch_project, "test", "12.1", None)
+    v2, v1 = build(project, "dev"), build(project, "test")
+    folder = v2.env.folder_uid
+    for res in (r for r in v2.resources if r.kind == DASHBOARD):
+        api = json.loads(v2.files[f"api/dashboards/{res.uid}.json"])
+        assert api == dashboard_object(res)  # folder annotation included
+        provisioned = json.loads(v2.files[f"provisioning/dashboards/druppie/{folder}/{res.uid}.json"])
+        assert provisioned == {**api, "metadata": {"name": res.uid}}
+        assert "id" not in provisioned and "uid" not in provisioned["spec"]
+        configmap = yaml.safe_load(v2.files[f"k8s/configmap-grafana-dashboard-{res.uid}.yaml"])
+        assert json.loads(configmap["data"][f"{res.uid}.json"]) == provisioned
+        classic = json.loads(v1.files[f"provisioning/dashboards/druppie/{folder}/{res.uid}.json"])
+        assert classic["uid"] == res.uid and "panels" in classic and "apiVersion" not in classic
+        assert json.loads(v1.files[f"api/dashboards/{res.uid}.json"])["spec"] == classic
+
+
+def test_a_dashboard_the_converter_refuses_stops_the_build_with_its_file(scratch_project):
+    (scratch_project / "dashboards" / "odd.py").write_text(
+        "UID = 'odd'\n"
+        "def build(ctx):\n"
+        "    return {'title': 'Odd', 'schemaVersion': ctx.env.schema_version, 'panels': [],\n"
+        "            'templating': {'list': [{'type': 'interval', 'name': 'i', 'query': '1m'}]}}\n")
+    with pytest.raises(InputError) as exc:
+        build(Project(scratch_project), "dev")
+    (problem,) = [p for p in exc.value.problems if "odd.py" in p.file]
+    assert problem.path == "$.templating.list[0].type" and "dashboards.schema: v1" in problem.hint
