@@ -25,7 +25,7 @@ from .serialize import non_finite_paths, plain
 OutputAdapter = Callable[[list[Resource], Environment], dict[str, str]]
 OUTPUTS: list[OutputAdapter] = [
     lambda resources, env: provisioning_files(resources, env),
-    lambda resources, env: api_files(resources),
+    api_files,  # api/: what apply sends (dashboards as the v2 object in a v2 environment)
     kubernetes_files,  # k8s/: ConfigMaps/Secret for the Grafana chart's sidecars, kustomization.yaml
     helm_files,  # helm/: values for tempo, opentelemetry-collector, grafana sidecars, loki
 ]

@@ -39,6 +39,29 @@ def schema_version_for(grafana_version: str) -> int:
     return 39
 
 
+DASHBOARD_SCHEMAS = ("v1", "v2")
+
+
+def default_dashboard_schema(grafana_version: str) -> str:
+    """v2 (dynamic dashboards) where Grafana 13 is the target: its UI loads, saves and exports v2, so a
+    classic dashboard becomes v2 the first time someone edits it (grafana13.md section 1); v1 below."""
+    return "v2" if dashboard_schema_v2_problem(grafana_version) is None else "v1"
+
+
+def dashboard_schema_v2_problem(grafana_version: str) -> str | None:
+    """Why a target release cannot take v2 dashboards in our output forms, or None. 12.x serves v2 only
+    as v2beta1 (v2alpha1 on 12.0/12.1) and its classic file provisioning and legacy POST refuse any v2
+    body; the wrapped dashboard.grafana.app/v2 object is accepted from 13.0 on (facts.md sections 1, 4, 7)."""
+    if grafana_version == AUTO:
+        return None
+    major = int(grafana_version.split(".")[0])
+    if major >= 13:
+        return None
+    return (f"Grafana {grafana_version} does not take dashboard.grafana.app/v2: 12.x serves only v2beta1 "
+            "(v2alpha1 on 12.0/12.1) and its file provisioning refuses v2 dashboards; 13.0 is the first that "
+            "accepts the v2 object")
+
+
 def same_release(wanted: str, actual: str) -> bool:
     """Whether a server's version is the release environments.yaml names (major.minor; auto matches all)."""
     if wanted == AUTO or not actual:
@@ -95,6 +118,7 @@ class Environment:
     project: str = DEFAULT_PROJECT
     folder_parent: str | None = None
     audit: AuditTrail | None = None  # retention and storage of traces and logs (audit_trail.py)
+    dashboards_schema: str = "v1"  # v1 (classic JSON) or v2 (dynamic dashboards: outputs/v2)
 
     @property
     def owner(self) -> str:
@@ -144,12 +168,18 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
     basic = auth.get("basic") or {}
     folder = data.get("folder") or {"uid": "druppie-traceability", "title": "Druppie Traceability"}
     provisioning = data.get("provisioning") or {}
+    version = str(grafana.get("version", DEFAULT_GRAFANA_VERSION))
+    schema = (data.get("dashboards") or {}).get("schema") or default_dashboard_schema(version)
+    if schema == "v2" and dashboard_schema_v2_problem(version):
+        raise InputError([Problem(source, f"$.environments.{name}.dashboards.schema",
+                                  f"v2 dashboards for this target: {dashboard_schema_v2_problem(version)}",
+                                  "set dashboards.schema: v1, or grafana.version to 13.x or auto")])
     return Environment(
         name=name,
         source=source,
         grafana_url=grafana["url"].rstrip("/"),
         org_id=grafana.get("org_id", 1),
-        grafana_version=str(grafana.get("version", DEFAULT_GRAFANA_VERSION)),
+        grafana_version=version,
         folder_uid=folder["uid"],
         folder_title=folder["title"],
         folder_access=folder.get("access") or {},
@@ -170,6 +200,7 @@ def _environment(name: str, data: Mapping[str, Any], global_contract, source: st
         k8s_namespace=(data.get("kubernetes") or {}).get("namespace", "monitoring"),
         project=project,
         audit=audit_trail(name, data.get("audit"), source),
+        dashboards_schema=schema,
     )
 
 

@@ -89,9 +89,11 @@ def test_provision_writes_each_dashboard_and_its_provider():
     project = Project(ROOT)
     env = project.environment("dev")
     files = render(build_resources(project, env), env)
+    assert env.dashboards_schema == "v2"  # dev targets 13.0: the provisioning file is the v2 object
     for uid in STEMS.values():
         path = f"provisioning/dashboards/druppie/{env.folder_uid}/{uid}.json"
-        assert json.loads(files[path])["uid"] == uid
+        document = json.loads(files[path])
+        assert document["apiVersion"] == "dashboard.grafana.app/v2" and document["metadata"]["name"] == uid
     assert env.folder_uid in files["provisioning/dashboards/druppie.yaml"]
 
 

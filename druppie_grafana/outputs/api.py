@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..correlations import api_body
-from ..resources import Resource
+from ..environments import Environment
+from ..resources import DASHBOARD, Resource
 from ..serialize import dump_json
+from .dashboard_form import dashboard_document
 
 DIRECTORY = {"Folder": "folders", "Datasource": "datasources", "Dashboard": "dashboards"}
 
 
-def api_files(resources: Iterable[Resource]) -> dict[str, str]:
+def api_files(resources: Iterable[Resource], env: Environment) -> dict[str, str]:
+    """A v2 environment's dashboards are the dashboard.grafana.app/v2 object /apis takes, folder as
+    its grafana.app/folder annotation; everything else is {kind, uid, folder, spec}."""
     files = {}
     for res in resources:
-        body = {"kind": res.kind, "uid": res.uid, "folder": res.folder, "spec": res.spec}
+        if res.kind == DASHBOARD and env.dashboards_schema == "v2":
+            body = dashboard_document(res, env)
+        else:
+            body = {"kind": res.kind, "uid": res.uid, "folder": res.folder, "spec": res.spec}
         files[f"api/{DIRECTORY[res.kind]}/{res.uid}.json"] = dump_json(body)
         if res.correlations:
             # One POST /api/datasources/uid/<sourceUID>/correlations per entry. `apply` does not send them

@@ -18,6 +18,7 @@ from ..errors import InputError, Problem
 from ..resources import DASHBOARD, DATASOURCE, FOLDER, Resource
 from ..secrets import SecretRef
 from ..serialize import dump_json, dump_yaml
+from .dashboard_form import dashboard_document
 from .provisioning import datasource_file
 
 DIRECTORY = "k8s"
@@ -85,13 +86,15 @@ def _too_big(what: str, source: str, size: int) -> Problem:
 # ---- dashboards -----------------------------------------------------------------------------
 
 def dashboard_configmap(resource: Resource, env: Environment, folder_title: str) -> dict[str, Any]:
-    """One ConfigMap per dashboard, as the chart's README advises. Indented JSON when it fits,
+    """One ConfigMap per dashboard, as the chart's README advises, holding what the provisioning file
+    holds (the v2 object in a v2 environment). Indented JSON when it fits,
     compact JSON when only that fits; a dashboard that fits neither way is an error."""
     name = object_name("grafana-dashboard", resource.uid)
     metadata = _metadata(name, env, {DASHBOARD_LABEL: LABEL_VALUE}, {FOLDER_ANNOTATION: folder_title})
     key = f"{resource.uid}.json"
     size = 0
-    for text in (dump_json(resource.spec), json.dumps(resource.spec, separators=(",", ":"),
+    document = dashboard_document(resource, env, with_folder=False)  # the provisioning file's content
+    for text in (dump_json(document), json.dumps(document, separators=(",", ":"),
                                                       sort_keys=True, ensure_ascii=False) + "\n"):
         obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {key: text}}
         size = last_applied_size(obj)

@@ -13,6 +13,7 @@ from ..environments import Environment
 from ..resources import DASHBOARD, DATASOURCE, Resource
 from ..secrets import SecretRef
 from ..serialize import dump_json, dump_yaml
+from .dashboard_form import dashboard_document
 
 PROVIDER_NAME = "druppie"
 
@@ -78,8 +79,10 @@ def provisioning_files(resources: Iterable[Resource], env: Environment) -> dict[
         if res.kind == DATASOURCE:
             files[f"provisioning/datasources/{res.uid}.yaml"] = datasource_file(res, env)
         elif res.kind == DASHBOARD:
-            # Dashboard JSON is not env-interpolated by Grafana: written as the API form.
+            # Dashboard JSON is not env-interpolated by Grafana: written as the API form (classic JSON,
+            # or in a v2 environment the wrapped v2 object; the provider, not the file, names the folder).
             folders.setdefault(res.folder or env.folder_uid, res.folder or env.folder_title)
-            files[f"provisioning/dashboards/{PROVIDER_NAME}/{res.folder or env.folder_uid}/{res.uid}.json"] = dump_json(res.spec)
+            files[f"provisioning/dashboards/{PROVIDER_NAME}/{res.folder or env.folder_uid}/{res.uid}.json"] = dump_json(
+                dashboard_document(res, env, with_folder=False))
     files[f"provisioning/dashboards/{PROVIDER_NAME}.yaml"] = provider_file(env, folders)
     return files
