@@ -146,7 +146,7 @@ class ApisRoutes:
     # ------------------------------------------------------------ dashboards
     def _dashboard_object(self, v: str, name: str, entry: dict) -> dict:
         spec = copy.deepcopy(entry["dashboard"])
-        for key in ("id", "uid"):
+        for key in ("id", "uid") + (("version",) if v.startswith("v2") else ()):  # v2 specs have no version
             spec.pop(key, None)
         annotations = dict(entry.get("annotations") or {})
         if entry["folderUid"]:

@@ -220,11 +220,12 @@ def test_cli_cycle_on_13(tmp_path, capsys, monkeypatch):
     with kit.running_grafana(monkeypatch, version="13.0.2") as fake:
         code = main(["plan", "--root", str(project), "--format", "json"])
         data = json.loads(capsys.readouterr().out)
-        assert code == 3 and data["server"]["apis"]["dashboard"] == "/apis/dashboard.grafana.app/v1"
+        # a 13 target writes dynamic dashboards (dashboards.schema defaults to v2 there)
+        assert code == 3 and data["server"]["apis"]["dashboard"] == "/apis/dashboard.grafana.app/v2"
         assert data["warnings"] == []
         assert main(["apply", "--root", str(project)]) == 0
         out = capsys.readouterr().out
-        assert "Grafana 13.0.2: folders /apis/folder.grafana.app/v1, dashboards /apis/dashboard.grafana.app/v1" in out
+        assert "Grafana 13.0.2: folders /apis/folder.grafana.app/v1, dashboards /apis/dashboard.grafana.app/v2" in out
         assert fake.dashboards["t-overview"]["annotations"][OWNER_ANNOTATION] == "druppie-grafana/dev"
         assert main(["plan", "--root", str(project)]) == 0
 
@@ -252,6 +253,57 @@ def test_server_validate_reports_what_grafana_would_refuse_and_stores_nothing(tm
         assert code == 1 and "refused     dashboard t-overview" in out and "managed by repo:team-repo" in out
         assert not fake.dashboards and fake.writes() and all(r.query.get("dryRun") == ["All"] for r in fake.writes())
     with kit.running_grafana(monkeypatch, version="11.6.0"):
+        assert main(["plan", "--root", str(project)]) == 1  # a 13 target (schema v2) against an 11.6 server
+        assert "dashboards.schema is v2" in capsys.readouterr().err
+        env_file.write_text(env_file.read_text().replace('version: "13.0"', 'version: "11.6"'))
         main(["plan", "--server-validate", "--root", str(project)])
         out = capsys.readouterr().out
         assert "not checked" in out and "no dry run" in out
+
+
+# ---------------------------------------------------------------- schema v2 through plan and apply (issue 13)
+
+def _panel_dashboard(uid: str, expr: str) -> Resource:
+    res = dashboard(uid)
+    res.spec["panels"] = [{"id": 1, "type": "timeseries", "title": "Requests", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                           "datasource": {"type": "prometheus", "uid": "prom"},
+                           "targets": [{"refId": "A", "expr": expr, "datasource": {"type": "prometheus", "uid": "prom"}}]}]
+    return res
+
+
+@pytest.mark.parametrize("version,api", [("13.0.2", "v2"), ("12.2.0", "v2beta1")])
+def test_v2_dashboards_create_noop_drift_and_prune(version, api, tmp_path):
+    with kit.running_grafana(version=version) as fake:
+        resources = [kit.folder(), _panel_dashboard("t-one", "rate(a[5m])"), _panel_dashboard("t-two", "rate(b[5m])")]
+        cli = kit.client(fake)
+        plan = make_plan(cli, "test", resources, dashboard_schema="v2")
+        assert f"dashboards /apis/dashboard.grafana.app/{api}" in render_text(plan)
+        result = kit.Applier(cli, environ={}, backups=kit.Backups(tmp_path / "a", "t"), report=lambda _: None).apply(plan)
+        assert result.ok
+        created = next(r for r in fake.writes() if r.path.endswith("/dashboards") and r.body["metadata"]["name"] == "t-one")
+        assert created.path.startswith(f"/apis/dashboard.grafana.app/{api}/") and "elements" in created.body["spec"]
+        assert "panels" not in created.body["spec"]
+
+        fake.clear_log()
+        again = make_plan(cli, "test", resources, dashboard_schema="v2")
+        assert not again.pending and fake.writes() == []
+
+        changed = [kit.folder(), _panel_dashboard("t-one", "rate(a[1m])"), resources[2]]
+        diff = next(c for c in make_plan(cli, "test", changed, dashboard_schema="v2").changes if c.uid == "t-one").diff
+        changed_lines = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+        # one panel's query changing reads as that query changing, not a reshuffle of elements and layout
+        assert [l[0] + l[1:].strip() for l in changed_lines] == ['-"expr": "rate(a[5m])"', '+"expr": "rate(a[1m])"']
+
+        fake.edit_dashboard("t-two", title="edited in the 13 UI")
+        drift = next(c for c in make_plan(cli, "test", resources, dashboard_schema="v2").changes if c.uid == "t-two")
+        assert "changed in Grafana since our last apply" in drift.blocked
+
+        pruned = make_plan(cli, "test", resources[:2], dashboard_schema="v2", prune=True)
+        assert [c.uid for c in pruned.changes if c.action == "delete"] == []  # t-two was edited: not ours to delete
+        assert [c.uid for c in pruned.foreign] == ["t-two"]
+
+
+def test_v2_on_a_server_without_a_v2_api_is_a_clear_error():
+    with kit.running_grafana(version="11.6.0") as fake:
+        with pytest.raises(Exception, match="dashboards.schema is v2"):
+            make_plan(kit.client(fake), "test", [kit.folder()], dashboard_schema="v2")

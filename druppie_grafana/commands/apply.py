@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     backups = Backups(args.backup_dir or project.root / "backups", env.name)
     backups.check_writable()  # before anything is sent: a change we could not back up is not made
     plan = restrict(make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
-                              expected_version=env.grafana_version), args.targets)
+                              expected_version=env.grafana_version,
+                              dashboard_schema=env.dashboards_schema), args.targets)
     out = Output(args.format, args.quiet)
     access_plan = plan_access(client, env, resources, warn=False)  # the OSS warning was the gate's one line
     if saved is not None:
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     writes_before = client.counts["write"]
     out(f"Applying environment {env.name} to {client.redact(client.settings.url)} as {env.owner}:")
     if plan.server is not None:
-        out(f"  {plan.server.describe()}")
+        out(f"  {plan.server.describe(plan.handlers)}")
     for warning in plan.warnings:
         out(f"  {warning}")
     result = applier.apply(plan, access)
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(client.redact(json.dumps({
             "environment": env.name, "grafana": client.redact(client.settings.url), "owner": env.owner, "ok": ok,
-            "server": None if plan.server is None else plan.server.describe(),
+            "server": None if plan.server is None else plan.server.describe(plan.handlers),
             "outcomes": [o.to_json() for o in result.outcomes],
             "access": [{"target": o.label, "status": o.status, "message": o.message or None} for o in access.outcomes],
             "health": [{"uid": u, "status": st, "message": m or None} for u, st, m in health],

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     _, env, resources, client = prepare(args)
     check_secrets(resources, os.environ, client)  # what apply will need, checked where the PR is reviewed
     plan = restrict(make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
-                              expected_version=env.grafana_version), args.targets)
+                              expected_version=env.grafana_version,
+                              dashboard_schema=env.dashboards_schema), args.targets)
     access = plan_access(client, env, resources, warn=rule_enabled(env, "datasources-unprotected"))
     if args.out:
         SavedPlan.make(plan, access, args.definitions, args.targets).write(args.out)

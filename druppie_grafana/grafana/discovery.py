@@ -28,14 +28,15 @@ class Server:
     namespace: str = "default"
     served: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group -> every version served
 
-    def api_of(self, kind: str) -> str:
+    def api_of(self, kind: str, handlers=None) -> str:
         """Where a kind goes, for people: '/apis/dashboard.grafana.app/v1' or '/api (legacy)'."""
-        if kind in self.apis:
-            return f"/apis/{GROUPS[kind]}/{self.apis[kind]}"
+        version = getattr((handlers or {}).get(kind), "version", None) or self.apis.get(kind)
+        if version:
+            return f"/apis/{GROUPS[kind]}/{version}"
         return f"{LEGACY} (legacy)"
 
-    def describe(self) -> str:
-        kinds = ", ".join(f"{k.lower()}s {self.api_of(k)}" for k in (FOLDER, DASHBOARD, DATASOURCE))
+    def describe(self, handlers=None) -> str:
+        kinds = ", ".join(f"{k.lower()}s {self.api_of(k, handlers)}" for k in (FOLDER, DASHBOARD, DATASOURCE))
         return f"Grafana {self.version or '(version unknown)'}: {kinds}, permissions {LEGACY} (legacy)"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..environments import DEFAULT_PROJECT, same_release
+from ..errors import DruppieError
 from .client import GrafanaClient
 from .discovery import Server, discover
 from .handlers import EDITED, LEGACY, NOT_OURS, OTHER, OURS, Handler, Remote, handlers_for, mask_secrets
@@ -169,13 +170,17 @@ def _deletion(kind: str, remote: Remote, owner: str, handler: Handler) -> Change
 
 def make_plan(client: GrafanaClient, env_name: str, resources: Iterable[Resource], *, prune: bool = False,
               workers: int = 8, owner: str | None = None, server: Server | None = None,
-              expected_version: str = "") -> Plan:
+              expected_version: str = "", dashboard_schema: str = "v1") -> Plan:
     """Ask the server what it is, read Grafana's copy of every resource through the API it serves for
     that kind (concurrently; reads only) and compare. `owner` ("project/environment") is the mark apply
     writes; only what carries it verifiably is pruned. `expected_version`: environments.yaml's release."""
     owner = owner or f"{DEFAULT_PROJECT}/{env_name}"
     server = server or discover(client)
-    handlers = handlers_for(server)
+    handlers = handlers_for(server, dashboard_schema)
+    if dashboard_schema == "v2" and getattr(handlers[DASHBOARD], "version", "")[:2] != "v2":
+        raise DruppieError(f"dashboards.schema is v2, but Grafana {server.version or '(unknown version)'} serves no "
+                           "dashboard.grafana.app/v2 or v2beta1 API; set dashboards.schema: v1 for this environment "
+                           "(or upgrade Grafana to 13)")
     resources = sorted(resources, key=lambda r: (KINDS.index(r.kind), r.uid))
     folder_uids = {r.uid for r in resources if r.kind == FOLDER} | {r.folder for r in resources
                                                                     if r.kind == DASHBOARD and r.folder}
@@ -240,7 +245,7 @@ def render_text(plan: Plan, verbose: bool = False, extra: str = "", access_chang
     last and counts `access_changes` too, as terraform's does."""
     out = [f"Plan for environment {plan.env} ({one_line(plan.url)}), owner {plan.owner}:"]
     if plan.server is not None:
-        out.append(f"  {one_line(plan.server.describe())}")
+        out.append(f"  {one_line(plan.server.describe(plan.handlers))}")
     out += [f"  {one_line(w)}" for w in plan.warnings]
     for c in plan.changes:
         if c.action == NOOP and not verbose:
@@ -265,7 +270,8 @@ def render_json(plan: Plan, verbose: bool = False, extra: str = "", access_chang
     data = {"environment": plan.env, "grafana": plan.url, "owner": plan.owner,
             "pending": bool(plan.pending or access_changes),
             "server": None if plan.server is None else {
-                "version": plan.server.version, "apis": {k.lower(): plan.server.api_of(k) for k in KINDS}},
+                "version": plan.server.version,
+                "apis": {k.lower(): plan.server.api_of(k, plan.handlers) for k in KINDS}},
             "warnings": plan.warnings,
             "summary": {a: plan.count(a) for a in (CREATE, UPDATE, DELETE, NOOP)} | {
                 "refused": len(plan.blocked), "permission changes": access_changes},
@@ -278,7 +284,7 @@ def render_json(plan: Plan, verbose: bool = False, extra: str = "", access_chang
 def render_markdown(plan: Plan, verbose: bool = False, extra: str = "", access_changes: int = 0) -> str:
     out = [f"### Grafana plan for {markdown_code_span(plan.env)}", ""]
     if plan.server is not None:
-        out += [markdown_text(plan.server.describe()), ""]
+        out += [markdown_text(plan.server.describe(plan.handlers)), ""]
     out += [f"> {markdown_text(w)}" for w in plan.warnings] + ([""] if plan.warnings else [])
     pending = plan.pending
     if pending:
