@@ -6,7 +6,7 @@ What Grafana does with the layout it is given (grafana/grafana):
   so their gridPos is not checked;
 - a gridPos key that is missing takes PanelModel's default {x: 0, y: 0, w: 6, h: 3}
   (public/app/features/dashboard/state/PanelModel.ts, defaultsDeep);
-- a row panel is laid across all 24 columns, 1 high, whatever its gridPos.w/h says
+- a row panel is laid across all 24 columns, 1 high, whatever its gridPos.x/w/h says
   (public/app/features/dashboard/dashgrid/DashboardGrid.tsx, buildLayout);
 - fractional x/y/w/h are kept in the classic (v1) model and drawn by react-grid-layout; Grafana rounds
   them on import of a v2 dashboard and truncates them when it converts to v2
@@ -74,7 +74,7 @@ def _box(panel: dict) -> tuple[int, int, int, int] | None | tuple[str, str]:
         return INVALID, f"gridPos values must be numbers, got {pos}"
     x, y, w, h = values
     if panel.get("type") == "row":
-        w, h = GRID_COLUMNS, 1  # DashboardGrid.tsx: a row spans the grid whatever it says
+        x, w, h = 0, GRID_COLUMNS, 1  # DashboardGrid.tsx: a row spans the grid whatever it says
     if x < 0 or y < 0 or w <= 0 or h <= 0:
         return INVALID, f"gridPos {pos} has a negative position or an empty size"
     if not all(float(v).is_integer() for v in (x, y, w, h)):
