@@ -26,7 +26,9 @@ BUILD_PROFILE = {"contract-mismatch": ERROR, "variable-undefined": ERROR}
 # (grafonnet, jsonnet mixins) leave placement to Grafana's gravity; on the 211 dashboards of
 # tests/corpus it fired 58 times in 14 files and never meant a broken dashboard. In the project's
 # own build, where the layout is ours, it stays a warning.
-FILES_PROFILE = {"gridpos-overlap": OFF}
+# Likewise schema-version-old: grafonnet-lib writes schemaVersion 14 with gridPos (5 of 211 there, 4 of 36
+# in ../shared/corpus), and Grafana loads them; in the build it says a grafanalib object went unconverted.
+FILES_PROFILE = {"gridpos-overlap": OFF, "schema-version-old": OFF}
 
 
 @dataclass

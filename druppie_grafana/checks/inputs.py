@@ -55,6 +55,8 @@ class DatasourceEntry:
         """The uid Grafana gives it: the written one, or (provisioning YAML without one) the one Grafana
         derives from the name (pkg/services/provisioning/datasources/types.go, safeUIDFromName)."""
         uid = self.spec.get("uid")
+        if self.form == PROVISIONING and isinstance(uid, (int, float)) and not isinstance(uid, bool):
+            uid = str(uid)  # Grafana reads every scalar of the YAML as text (provisioning/values/values.go)
         if isinstance(uid, str) and uid:
             return uid
         if self.form == PROVISIONING and self.name:

@@ -116,3 +116,21 @@ def grid_positions(checked: CheckInput) -> Iterator[Hit]:
                                   dash.file, at(path + ("gridPos",)))
                         break
                 placed.append((box, path))
+
+
+SCHEMA_VERSION_OLD = define(
+    "schema-version-old", WARNING,
+    "a dashboard with the grid layout (panels with gridPos, schemaVersion 16+) says schemaVersion < 16, e.g. a "
+    "grafanalib Dashboard written without conversion (schemaVersion 12): Grafana runs every older migration on it",
+    "set schemaVersion to the Grafana you target (41 for 11.6/12.0/12.1, 42 for 12.2+/13)")
+
+
+@check
+def schema_version(checked: CheckInput) -> Iterator[Hit]:
+    # DashboardMigrator.ts updateSchema: each `if (oldVersion < N)` block runs on a dashboard below N.
+    for dash in checked.dashboards:
+        version = dash.data.get("schemaVersion")
+        grid = any(isinstance(p, dict) and isinstance(p.get("gridPos"), dict) for p in dash.data.get("panels") or [])
+        if isinstance(version, int) and version < 16 and grid and not dash.data.get("rows"):
+            yield Hit(SCHEMA_VERSION_OLD, f"schemaVersion {version} on a dashboard laid out with gridPos",
+                      dash.file, "$.schemaVersion")
