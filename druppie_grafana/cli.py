@@ -41,13 +41,17 @@ def _common_options(default_root, env_default) -> argparse.ArgumentParser:
     return common
 
 
-def make_parser(default_root: Path) -> argparse.ArgumentParser:
+def make_parser(default_root: Path, only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that verb's module is imported (a verb's start-up does not pay for
+    the others' imports: `validate FILE` loads neither the build nor the HTTP client)."""
     parser = _Parser(prog="provision.py", parents=[_common_options(default_root, None)],
                      description="Grafana provisioning as code for Druppie's traceability stack.")
     # The same options after the verb; SUPPRESS keeps a value given before the verb.
     after_verb = _common_options(argparse.SUPPRESS, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="verb", parser_class=_Parser, metavar="VERB")
     for verb, module_name in VERBS.items():
+        if only is not None and verb != only:
+            continue
         module = importlib.import_module(f".commands.{module_name}", __package__)
         verb_parser = sub.add_parser(verb, parents=[after_verb], help=module.HELP, description=module.HELP)
         module.add_arguments(verb_parser)
@@ -57,9 +61,11 @@ def make_parser(default_root: Path) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = make_parser(default_root or Path.cwd())
     if _first_positional(argv) is None and not any(a in ("-h", "--help") for a in argv):
         argv = [DEFAULT_VERB] + argv
+    verb = _first_positional(argv)
+    helping = any(a in ("-h", "--help") for a in argv[:argv.index(verb)]) if verb in VERBS else True
+    parser = make_parser(default_root or Path.cwd(), only=None if helping or verb not in VERBS else verb)
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     for stream in (sys.stdout, sys.stderr):  # a line as soon as it is written, also into a CI log's pipe

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:  # jsonschema is imported when a file is invalid (or a schema checked), not at start-up
+    import jsonschema
 
 from .errors import Problem, json_path
 from .redaction import redact_urls
@@ -22,6 +23,7 @@ def load_schema(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def _validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
     schema = load_schema(name)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
@@ -30,6 +32,7 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
 def _describe(error: jsonschema.ValidationError) -> str:
     # The default message repeats the whole instance for oneOf/anyOf; keep it short.
     if error.validator in ("oneOf", "anyOf") and error.context:
+        import jsonschema.exceptions
         best = jsonschema.exceptions.best_match(error.context)
         return best.message
     if error.validator == "type":
@@ -52,5 +55,8 @@ def _json_type(value: Any) -> str:
 
 def schema_problems(instance: Any, name: str, source: str, hint: str = "") -> list[Problem]:
     """Every violation of schema `name`, sorted by JSON path."""
+    from .checks.fast_schema import proves_valid
+    if proves_valid(instance, name):  # the common case, without building jsonschema's validators
+        return []
     errors = sorted(_validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     return [Problem(source, json_path(e.absolute_path), _describe(e), hint) for e in errors]

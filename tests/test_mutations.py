@@ -78,7 +78,8 @@ def overlap(data):
 
 
 def invalid_grid(data):
-    ps = _panels_with(data, "gridPos")
+    # Not a row: Grafana lays a row across the grid whatever its w says (DashboardGrid.tsx).
+    ps = [p for p in _panels_with(data, "gridPos") if p.get("type") != "row"]
     if not ps:
         return False
     ps[0]["gridPos"] = {**ps[0]["gridPos"], "w": 0}
@@ -86,7 +87,7 @@ def invalid_grid(data):
 
 
 def out_of_grid(data):
-    ps = _panels_with(data, "gridPos")
+    ps = [p for p in _panels_with(data, "gridPos") if p.get("type") != "row"]  # rows span the grid
     if not ps:
         return False
     ps[0]["gridPos"] = {**ps[0]["gridPos"], "x": 20, "w": 10}

@@ -6,6 +6,8 @@ after provisioning interpolation (`$$` -> `$`), so every other rule reads one fo
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -50,7 +52,16 @@ class DatasourceEntry:
 
     @property
     def uid(self) -> str | None:
-        return self.spec.get("uid") if isinstance(self.spec.get("uid"), str) else None
+        """The uid Grafana gives it: the written one, or (provisioning YAML without one) the one Grafana
+        derives from the name (pkg/services/provisioning/datasources/types.go, safeUIDFromName)."""
+        uid = self.spec.get("uid")
+        if self.form == PROVISIONING and isinstance(uid, (int, float)) and not isinstance(uid, bool):
+            uid = str(uid)  # Grafana reads every scalar of the YAML as text (provisioning/values/values.go)
+        if isinstance(uid, str) and uid:
+            return uid
+        if self.form == PROVISIONING and self.name:
+            return derived_uid(self.name)
+        return None
 
     @property
     def name(self) -> str | None:
@@ -71,6 +82,12 @@ class DatasourceEntry:
         return data if isinstance(data, dict) else {}
 
 
+def derived_uid(name: str) -> str:
+    """Grafana's uid for a provisioned datasource that has none: "P" + the first 8 bytes of
+    sha256(name) in upper-case hex (pkg/services/provisioning/datasources/types.go, safeUIDFromName)."""
+    return "P" + hashlib.sha256(name.encode("utf-8")).digest()[:8].hex().upper()
+
+
 @dataclass(frozen=True)
 class Document:
     """A whole file for the schema checks."""
@@ -78,6 +95,17 @@ class Document:
     kind: str
     data: Any
     file: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file of a run that was not checked (unreadable, unrecognised, or a form not checked yet)."""
+
+    file: str
+    path: str
+    why: str
+    hint: str
+    error: bool  # True: Grafana could not load it either (malformed); False: we cannot say
 
 
 @dataclass
@@ -90,6 +118,8 @@ class CheckInput:
     # dashboards): only then is a concrete uid that is not among them reported as unresolved.
     complete_inventory: bool = False
     environment: Any = None  # the Environment being built (None for files given on the command line)
+    skipped: list[Skipped] = field(default_factory=list)  # files of a path run that were not checked
+    kinds: Counter = field(default_factory=Counter)  # files checked, per kind ("dashboard", ...)
 
     def datasource_by_ref(self, ref: str) -> DatasourceEntry | None:
         for entry in self.datasources:
@@ -144,8 +174,21 @@ def from_resources(resources: Iterable[Resource], contract: Contract,
     return checked
 
 
+K8S_DASHBOARD_GROUP = "dashboard.grafana.app/"
+V2_VERSIONS = ("v2",)  # v2alpha1, v2beta1, v2: elements/layout, not the classic JSON
+
+
+def _legacy_providers(data: Any) -> bool:
+    """A v0 dashboard-provider file: a bare YAML list of providers (pkg/services/provisioning/dashboards/
+    config_reader.go reads it when `apiVersion` is absent)."""
+    return isinstance(data, list) and bool(data) and all(
+        isinstance(item, dict) and "options" in item and ("name" in item or "type" in item) for item in data)
+
+
 def document_kind(data: Any) -> str | None:
     """Which kind of Grafana file this is, from its content."""
+    if _legacy_providers(data):
+        return PROVIDERS_DOC
     if isinstance(data, dict):
         if "datasources" in data or "deleteDatasources" in data:
             return DATASOURCES_DOC
@@ -170,30 +213,58 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def from_paths(paths: Iterable[Path], contract: Contract) -> CheckInput:
-    """Dashboard JSON and provisioning YAML files; unreadable or unrecognised files raise InputError."""
+    """Dashboard JSON and provisioning YAML files. Every file that can be read is checked; the others
+    are kept in `skipped` (a malformed file as an error, an unrecognised one as not checked): one bad
+    file never stops the run. A path that does not exist is still a usage problem (InputError)."""
     checked = CheckInput(contract=contract)
-    problems: list[Problem] = []
+    missing = [Problem(str(p), "", "file not found", "check the path") for p in paths if not Path(p).exists()]
+    if missing:
+        raise InputError(missing)
     for path in expand_paths(paths):
         try:
             data = load_document(path)
         except InputError as exc:
-            problems.extend(exc.problems)
+            for problem in exc.problems:
+                checked.skipped.append(Skipped(str(path), problem.path or "$", problem.message, problem.hint, True))
             continue
-        add_document(checked, data, str(path), problems)
-    if problems:
-        raise InputError(problems)
+        add_document(checked, data, str(path))
     checked.complete_inventory = bool(checked.datasources)
     return checked
 
 
-def add_document(checked: CheckInput, data: Any, file: str, problems: list[Problem]) -> None:
+def _kubernetes_spec(data: Any) -> tuple[str, Any] | None:
+    """(apiVersion, spec) of a Kubernetes-style dashboard object (Grafana 12/13 `/apis` form), else None."""
+    if isinstance(data, dict) and data.get("kind") == "Dashboard" and isinstance(data.get("apiVersion"), str) \
+            and data["apiVersion"].startswith(K8S_DASHBOARD_GROUP) and isinstance(data.get("spec"), dict):
+        return data["apiVersion"], data["spec"]
+    return None
+
+
+def add_document(checked: CheckInput, data: Any, file: str, problems: list[Problem] | None = None) -> None:
+    """Add one file's content. Unrecognised content is recorded in `checked.skipped` (and, for callers
+    that still pass a list, as a Problem)."""
+    k8s = _kubernetes_spec(data)
+    if k8s is not None:
+        version = k8s[0].split("/", 1)[1]
+        if version.startswith(V2_VERSIONS) or "elements" in k8s[1] or "layout" in k8s[1]:
+            checked.skipped.append(Skipped(file, "$.spec", f"a v2 dashboard ({k8s[0]}): its elements/layout "
+                                           "form is not checked yet", "convert it to v1 (the classic JSON) to "
+                                           "check it, or check it with Grafana's dry run", False))
+            return
+        data = k8s[1]  # v0alpha1/v1beta1/v1: the spec is the classic dashboard JSON
     kind = document_kind(data)
     if kind is None:
-        problems.append(Problem(file, "$", "not a dashboard, datasource or dashboard-provider file",
-                                "give dashboard JSON or provisioning YAML with `datasources:` or `providers:`"))
+        why, hint = ("not a dashboard, datasource or dashboard-provider file",
+                     "give dashboard JSON or provisioning YAML with `datasources:` or `providers:`")
+        checked.skipped.append(Skipped(file, "$", why, hint, False))
+        if problems is not None:
+            problems.append(Problem(file, "$", why, hint))
         return
     if kind == DASHBOARD_DOC and isinstance(data.get("dashboard"), dict) and "panels" not in data:
         data = data["dashboard"]
+    if kind == PROVIDERS_DOC and isinstance(data, list):
+        data = {"providers": data}  # the v0 list form, read as the v1 `providers:` it is equivalent to
+    checked.kinds[kind] += 1
     checked.documents.append(Document(kind, data, file))
     if kind == DASHBOARD_DOC:
         checked.dashboards.append(Dashboard(data, file))

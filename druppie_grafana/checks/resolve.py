@@ -10,6 +10,15 @@ from typing import Any
 from .inputs import CheckInput
 from .walk import VARIABLE_REF, input_names, variables
 
+# Grafana's built-in datasources by the names and uids dashboards use for them
+# (public/app/features/plugins/datasource_srv.ts; public/app/plugins/datasource/{grafana,mixed,dashboard};
+# expressions: public/app/features/expressions/types.ts, uid "__expr__", legacy id -100).
+BUILTIN_TYPE_OF = {"-- Grafana --": "grafana", "grafana": "grafana", "-- Mixed --": "mixed", "mixed": "mixed",
+                   "-- Dashboard --": "dashboard", "dashboard": "dashboard", "__expr__": "__expr__",
+                   "expr": "__expr__", "-100": "__expr__"}
+MIXED = "mixed"
+EXPRESSION = "__expr__"
+
 _PLACEHOLDER = re.compile(r"\$\{([^}:]+)\}")
 BUILTIN = {"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "mixed", "dashboard", "default",
            "datasource", "expr", "__expr__", "-100"}
@@ -54,6 +63,12 @@ class DashboardScope:
         self.checked = checked
         self.vars = {v.get("name"): v for v, _ in variables(dashboard) if isinstance(v.get("name"), str)}
         self.inputs = input_names(dashboard)
+        items = dashboard.get("__inputs")
+        # An export's ${DS_X} placeholders: the import replaces each by a datasource of __inputs[].pluginId
+        # (public/app/features/manage-dashboards/state/actions.ts, processInputs / DashboardImporter).
+        self.input_types = {i["name"]: i["pluginId"] for i in items if isinstance(i, dict)
+                            and isinstance(i.get("name"), str) and isinstance(i.get("pluginId"), str)} \
+            if isinstance(items, list) else {}
 
     def variable_type(self, name: str) -> str | None:
         """Plugin type a datasource variable selects (its `query`), else None."""
@@ -77,9 +92,50 @@ class DashboardScope:
         if ref.key is None:
             return self.default_type()
         if ref.variable:
+            if ref.variable not in self.vars and ref.variable in self.input_types:
+                return self.input_types[ref.variable]
             return self.variable_type(ref.variable)
         entry = self.checked.datasource_by_ref(ref.key) or self.checked.datasource_by_name(ref.key)
         return entry.type if entry else None
+
+    def value_type(self, value: Any) -> tuple[str | None, str]:
+        """(plugin type or None, what the reference is, for a message) of a datasource value as Grafana
+        resolves it: null/"default" -> the default datasource; a built-in name or uid; {type, uid};
+        $var -> the datasource variable's type; ${DS_X} -> __inputs' pluginId; else a uid or a name."""
+        if isinstance(value, dict):
+            uid, kind = value.get("uid"), value.get("type")
+            if isinstance(kind, str) and kind:
+                if kind == "datasource" and isinstance(uid, str):  # {type: datasource, uid: grafana|-- Mixed --}
+                    return BUILTIN_TYPE_OF.get(uid, "grafana"), uid
+                return kind, f"{{type: {kind}}}"
+            value = uid
+        if isinstance(value, str) and value in BUILTIN_TYPE_OF:
+            return BUILTIN_TYPE_OF[value], value
+        ref = parse_ref(value if value not in ("", "default") else None)
+        if ref is None or ref.key is None:
+            kind = self.default_type()
+            return kind, "the default datasource" if kind else "the default datasource (not among the files checked)"
+        kind = self.ds_type(ref)
+        if kind:
+            return kind, ref.key
+        if ref.variable:
+            var = self.vars.get(ref.variable)
+            if var is None and ref.variable not in self.input_types:
+                return None, f"{ref.key} (no such variable or __inputs entry)"
+            return None, f"{ref.key} (a variable that does not say its datasource type)"
+        return None, f"{ref.key!r} (not among the datasources checked)"
+
+    def query_type(self, target: dict, panel: dict) -> tuple[str | None, str]:
+        """Type of the datasource a panel's target is sent to: its own datasource, else the panel's; a
+        target of a mixed panel without its own goes to the default (public/app/plugins/datasource/mixed)."""
+        value = target.get("datasource")
+        if value is None:
+            value = panel.get("datasource")
+            kind, what = self.value_type(value)
+            if kind == MIXED:
+                return self.value_type(None)
+            return kind, what
+        return self.value_type(value)
 
     def unresolved(self, ref: Ref) -> str | None:
         """Why a reference cannot resolve, or None. Undefined variables are the variables rule's."""

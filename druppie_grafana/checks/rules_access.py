@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..grafana.access import oss_warning
 from .finding import WARNING, Hit
 from .inputs import CheckInput
 from .registry import check, define
@@ -21,6 +20,7 @@ def datasource_permissions(checked: CheckInput) -> Iterator[Hit]:
     env = checked.environment
     if env is None or not env.folder_access:
         return
+    from ..grafana.access import oss_warning  # the HTTP side, only for a build with folder access
     message = oss_warning(env)
     if message:
         yield Hit(DATASOURCES_UNPROTECTED, message, env.source, f"$.environments.{env.name}.grafana.edition")

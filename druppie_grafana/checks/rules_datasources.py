@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..resources import uid_problem
 from .finding import ERROR, WARNING, Hit
-from .inputs import CheckInput
+from .inputs import PROVISIONING, CheckInput
 from .registry import check, define
 from .resolve import DashboardScope, parse_ref, target_ref
 from .walk import annotations, at, panels, targets, variables
@@ -83,7 +83,7 @@ def uids(checked: CheckInput) -> Iterator[Hit]:
     seen: dict[tuple[int, str, str], str] = {}
     for entry in checked.datasources:
         if "uid" in entry.spec:
-            reason = uid_problem(entry.spec["uid"])
+            reason = uid_problem(entry.uid if entry.form == PROVISIONING and entry.uid else entry.spec["uid"])
             if reason:
                 yield Hit(UID_FORMAT, reason, entry.file, entry.at("uid"))
         for field, value in (("uid", entry.uid), ("name", entry.name)):

@@ -1,4 +1,18 @@
-"""Panel layout: unique panel ids, and gridPos inside Grafana's 24-column grid without overlaps."""
+"""Panel layout: unique panel ids, and gridPos inside Grafana's 24-column grid without overlaps.
+
+What Grafana does with the layout it is given (grafana/grafana):
+- panels of legacy `rows` get a gridPos computed from span/height on load, whatever they say
+  (public/app/features/dashboard/state/DashboardMigrator.ts, upgradeToGridLayout, schemaVersion < 16);
+  so their gridPos is not checked;
+- a gridPos key that is missing takes PanelModel's default {x: 0, y: 0, w: 6, h: 3}
+  (public/app/features/dashboard/state/PanelModel.ts, defaultsDeep);
+- a row panel is laid across all 24 columns, 1 high, whatever its gridPos.x/w/h says
+  (public/app/features/dashboard/dashgrid/DashboardGrid.tsx, buildLayout);
+- fractional x/y/w/h are kept in the classic (v1) model and drawn by react-grid-layout; Grafana rounds
+  them on import of a v2 dashboard and truncates them when it converts to v2
+  (public/app/features/manage-dashboards/.../floatingGridItems.ts: roundFloatGridItems,
+  truncateFloatGridItems): the dashboard loads, so it is a warning.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +24,7 @@ from .registry import check, define
 from .walk import at, panels
 
 GRID_COLUMNS = 24
+_DEFAULT = {"x": 0, "y": 0, "w": 6, "h": 3}  # PanelModel.ts defaults
 
 PANEL_ID = define(
     "panel-id-duplicate", WARNING,
@@ -18,8 +33,13 @@ PANEL_ID = define(
     "give every panel its own id, or leave ids out and let the build number them")
 INVALID = define(
     "gridpos-invalid", ERROR,
-    "a panel's gridPos is not whole numbers, or is negative or empty",
+    "a panel's gridPos is not numbers, or is negative or empty",
     "use integers with x >= 0, y >= 0, w >= 1 and h >= 1")
+FRACTIONAL = define(
+    "gridpos-fractional", WARNING,
+    "a panel's gridPos has fractions; the v1 dashboard loads, but Grafana rounds or truncates them when "
+    "it converts to v2 (Grafana 12/13), so the layout can shift",
+    "use whole numbers")
 OUT_OF_GRID = define(
     "gridpos-out-of-grid", WARNING,
     "a panel reaches past column 24; Grafana narrows it on load, so it is not as wide as written",
@@ -49,12 +69,16 @@ def _box(panel: dict) -> tuple[int, int, int, int] | None | tuple[str, str]:
     pos = panel.get("gridPos")
     if not isinstance(pos, dict):
         return None
-    values = [pos.get(k) for k in ("x", "y", "w", "h")]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return INVALID, f"gridPos values must be integers, got {pos}"
+    values = [pos.get(k) if pos.get(k) is not None else _DEFAULT[k] for k in ("x", "y", "w", "h")]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return INVALID, f"gridPos values must be numbers, got {pos}"
     x, y, w, h = values
-    if x < 0 or y < 0 or w < 1 or h < 1:
+    if panel.get("type") == "row":
+        x, w, h = 0, GRID_COLUMNS, 1  # DashboardGrid.tsx: a row spans the grid whatever it says
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
         return INVALID, f"gridPos {pos} has a negative position or an empty size"
+    if not all(float(v).is_integer() for v in (x, y, w, h)):
+        return FRACTIONAL, f"gridPos {pos} is not whole numbers"
     if x + w > GRID_COLUMNS:
         return OUT_OF_GRID, f"gridPos {pos} reaches column {x + w} of 24"
     return x, y, w, h
@@ -64,6 +88,8 @@ def _layers(dashboard: dict) -> dict[tuple, list[tuple[dict, tuple]]]:
     """Panels that share one grid: the top level, and each row's own nested panels (stored as if open)."""
     layers: dict[tuple, list] = {}
     for panel, path in panels(dashboard):
+        if path[0] == "rows":
+            continue  # legacy rows: Grafana computes these positions from span/height (upgradeToGridLayout)
         layers.setdefault(path[:-1], []).append((panel, path))
     return layers
 
@@ -77,7 +103,10 @@ def grid_positions(checked: CheckInput) -> Iterator[Hit]:
                 box = _box(panel)
                 if box and isinstance(box[0], str):
                     yield Hit(box[0], box[1], dash.file, at(path + ("gridPos",)))
-                    continue
+                    if box[0] != FRACTIONAL:
+                        continue
+                    pos = {**_DEFAULT, **{k: v for k, v in panel["gridPos"].items() if v is not None}}
+                    box = tuple(round(pos[k]) for k in ("x", "y", "w", "h"))
                 if box is None:
                     continue
                 x, y, w, h = box
@@ -87,3 +116,21 @@ def grid_positions(checked: CheckInput) -> Iterator[Hit]:
                                   dash.file, at(path + ("gridPos",)))
                         break
                 placed.append((box, path))
+
+
+SCHEMA_VERSION_OLD = define(
+    "schema-version-old", WARNING,
+    "a dashboard with the grid layout (panels with gridPos, schemaVersion 16+) says schemaVersion < 16, e.g. a "
+    "grafanalib Dashboard written without conversion (schemaVersion 12): Grafana runs every older migration on it",
+    "set schemaVersion to the Grafana you target (41 for 11.6/12.0/12.1, 42 for 12.2+/13)")
+
+
+@check
+def schema_version(checked: CheckInput) -> Iterator[Hit]:
+    # DashboardMigrator.ts updateSchema: each `if (oldVersion < N)` block runs on a dashboard below N.
+    for dash in checked.dashboards:
+        version = dash.data.get("schemaVersion")
+        grid = any(isinstance(p, dict) and isinstance(p.get("gridPos"), dict) for p in dash.data.get("panels") or [])
+        if isinstance(version, int) and version < 16 and grid and not dash.data.get("rows"):
+            yield Hit(SCHEMA_VERSION_OLD, f"schemaVersion {version} on a dashboard laid out with gridPos",
+                      dash.file, "$.schemaVersion")

@@ -9,11 +9,17 @@ from .fast_schema import proves_valid
 from .finding import ERROR, Hit
 from .inputs import CheckInput
 from .registry import check, define
+from .rules_derived_fields import NOT_CHECKED
 
 SCHEMA = define(
     "schema", ERROR,
     "a file does not have the structure Grafana reads (dashboard JSON, datasource or dashboard-provider YAML)",
     "fix the value at that JSON path; the schemas are in druppie_grafana/schemas/")
+
+UNREADABLE = define(
+    "file-unreadable", ERROR,
+    "a file of the run cannot be read or parsed (malformed JSON or YAML, not UTF-8); Grafana cannot load it either",
+    "fix the syntax at that position; the other files of the run were checked")
 
 SCHEMA_OF = {"dashboard": "dashboard", "datasources": "datasources", "providers": "dashboard-providers"}
 
@@ -29,3 +35,13 @@ def schemas(checked: CheckInput) -> Iterator[Hit]:
         elif not proves_valid(doc.data, SCHEMA_OF[doc.kind]):
             for problem in schema_problems(doc.data, SCHEMA_OF[doc.kind], doc.file):
                 yield Hit(SCHEMA, problem.message, doc.file, problem.path)
+
+
+@check
+def skipped_files(checked: CheckInput) -> Iterator[Hit]:
+    """Files of a path run that were not checked: each is a finding, none stops the run."""
+    for item in checked.skipped:
+        if item.error:
+            yield Hit(UNREADABLE, item.why, item.file, item.path, item.hint)
+        else:
+            yield Hit(NOT_CHECKED, f"file not checked: {item.why}", item.file, item.path, item.hint)

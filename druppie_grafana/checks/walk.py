@@ -30,6 +30,23 @@ def is_builtin(name: str) -> bool:
     return name.startswith("__") or name in ("timeFilter", "interval")
 
 
+# Grafana's own variables (docs/sources/dashboards/variables/add-template-variables: "Global variables";
+# public/app/features/templating/template_srv.ts; packages/grafana-data/src/types/dataLink.ts
+# DataLinkBuiltInVars; Prometheus' $__rate_interval and Loki's $__auto in their datasources;
+# $__tags/$__trace/$__span of trace-to-logs; $__all the "All" value; $__searchFilter of query variables).
+KNOWN_BUILTINS = frozenset({
+    "__dashboard", "__from", "__to", "__interval", "__interval_ms", "__name", "__org", "__user", "__range",
+    "__range_s", "__range_ms", "__rate_interval", "__rate_interval_ms", "__timeFilter", "__timezone", "__auto",
+    "__all", "__url_time_range", "__all_variables", "__url", "__series", "__field", "__value", "__data",
+    "__searchFilter", "__tags", "__trace", "__span", "__timeFrom", "__timeTo", "__step",
+})
+
+
+def is_known_builtin(name: str) -> bool:
+    """Whether Grafana fills in `$name` itself (`__cell_0`, `__data.fields`, ... included)."""
+    return name in KNOWN_BUILTINS or name.startswith("__cell") or name.split(".", 1)[0] in KNOWN_BUILTINS
+
+
 def at(parts: Path) -> str:
     return json_path(parts)
 
