@@ -17,6 +17,7 @@ VERBS = {
     "validate": "validate",
     "plan": "plan",
     "apply": "apply",
+    "setup": "setup",
 }
 DEFAULT_VERB = "build"
 
