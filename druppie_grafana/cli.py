@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 from .errors import DruppieError
@@ -42,9 +43,20 @@ def _common_options(default_root, env_default) -> argparse.ArgumentParser:
     return common
 
 
-def make_parser(default_root: Path) -> argparse.ArgumentParser:
-    parser = _Parser(prog="provision.py", parents=[_common_options(default_root, None)],
+DISTRIBUTION = "druppie-grafana"
+
+
+def version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "unknown (not installed)"
+
+
+def make_parser(default_root: Path, prog: str = DISTRIBUTION) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, parents=[_common_options(default_root, None)],
                      description="Grafana provisioning as code for Druppie's traceability stack.")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {version()}")
     # The same options after the verb; SUPPRESS keeps a value given before the verb.
     after_verb = _common_options(argparse.SUPPRESS, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="verb", parser_class=_Parser, metavar="VERB")
@@ -56,10 +68,11 @@ def make_parser(default_root: Path) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
+def main(argv: list[str] | None = None, default_root: Path | None = None, prog: str = DISTRIBUTION) -> int:
+    """The console script `druppie-grafana` (prog: the name usage and errors show; provision.py passes its own)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = make_parser(default_root or Path.cwd())
-    if _first_positional(argv) is None and not any(a in ("-h", "--help") for a in argv):
+    parser = make_parser(default_root or Path.cwd(), prog)
+    if _first_positional(argv) is None and not any(a in ("-h", "--help", "--version") for a in argv):
         argv = [DEFAULT_VERB] + argv
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
