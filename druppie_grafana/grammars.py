@@ -31,8 +31,8 @@ GRAMMAR_PACKAGES = ("@grafana/lezer-logql", "@grafana/lezer-traceql", "@promethe
 LOCKFILE = "package-lock.json"
 MARKER = ".druppie-grammars-complete"
 SETUP_COMMAND = "druppie-grafana setup"  # `python provision.py setup` in a checkout
-NODE_MISSING = ("node is not installed: install Node.js 20 or newer with npm (e.g. `apt-get install nodejs npm`), "
-                f"then run `{SETUP_COMMAND}` to install the pinned query grammars")
+NODE_MISSING = ("node is not installed: install Node.js 20 or newer with npm (a distribution's package only if it "
+                f"is 20+; Debian 12's is 18), then run `{SETUP_COMMAND}` to install the pinned query grammars")
 NPM_MISSING = (f"npm is not installed (node is): install npm, then run `{SETUP_COMMAND}` "
                "to install the pinned query grammars")
 NPM_TIMEOUT = 600.0
