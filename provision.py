@@ -8,4 +8,4 @@ from pathlib import Path
 from druppie_grafana.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(default_root=Path(__file__).resolve().parent))
+    sys.exit(main(default_root=Path(__file__).resolve().parent, prog="provision.py"))

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 from .errors import DruppieError
@@ -17,6 +18,7 @@ VERBS = {
     "validate": "validate",
     "plan": "plan",
     "apply": "apply",
+    "setup": "setup",
 }
 DEFAULT_VERB = "build"
 
@@ -41,11 +43,22 @@ def _common_options(default_root, env_default) -> argparse.ArgumentParser:
     return common
 
 
-def make_parser(default_root: Path, only: str | None = None) -> argparse.ArgumentParser:
+DISTRIBUTION = "druppie-grafana"
+
+
+def version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "unknown (not installed)"
+
+
+def make_parser(default_root: Path, prog: str = DISTRIBUTION, only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that verb's module is imported (a verb's start-up does not pay for
     the others' imports: `validate FILE` loads neither the build nor the HTTP client)."""
-    parser = _Parser(prog="provision.py", parents=[_common_options(default_root, None)],
+    parser = _Parser(prog=prog, parents=[_common_options(default_root, None)],
                      description="Grafana provisioning as code for Druppie's traceability stack.")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {version()}")
     # The same options after the verb; SUPPRESS keeps a value given before the verb.
     after_verb = _common_options(argparse.SUPPRESS, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="verb", parser_class=_Parser, metavar="VERB")
@@ -59,13 +72,14 @@ def make_parser(default_root: Path, only: str | None = None) -> argparse.Argumen
     return parser
 
 
-def main(argv: list[str] | None = None, default_root: Path | None = None) -> int:
+def main(argv: list[str] | None = None, default_root: Path | None = None, prog: str = DISTRIBUTION) -> int:
+    """The console script `druppie-grafana` (prog: the name usage and errors show; provision.py passes its own)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if _first_positional(argv) is None and not any(a in ("-h", "--help") for a in argv):
+    if _first_positional(argv) is None and not any(a in ("-h", "--help", "--version") for a in argv):
         argv = [DEFAULT_VERB] + argv
     verb = _first_positional(argv)
     helping = any(a in ("-h", "--help") for a in argv[:argv.index(verb)]) if verb in VERBS else True
-    parser = make_parser(default_root or Path.cwd(), only=None if helping or verb not in VERBS else verb)
+    parser = make_parser(default_root or Path.cwd(), prog, only=None if helping or verb not in VERBS else verb)
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     for stream in (sys.stdout, sys.stderr):  # a line as soon as it is written, also into a CI log's pipe

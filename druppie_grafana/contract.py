@@ -16,7 +16,8 @@ LOG_FORMATS = ("json", "logfmt")
 # One setting that switches every log-line field to a known producer's format (contract.log_preset).
 # Fields given next to log_preset override the preset's values.
 LOG_PRESETS: dict[str, dict[str, str]] = {
-    # druppie_grafana.agent's own lines: {"level":"info","msg":...,"traceID":"<32 hex>","spanID":...}
+    # druppie_grafana_agent's own lines: {"level":"info","msg":...,"traceID":"<32 hex>","spanID":...}
+    # (that package's LogFields defaults; it cannot import this module, tests/test_agent.py checks both agree)
     "druppie": {"log_format": "json", "trace_id_field": "traceID", "span_id_field": "spanID",
                 "trace_id_prefix": "", "level_field": "level", "message_field": "msg", "logger_field": "logger"},
     # Go services and Loki itself: level=debug traceID=<hex> msg="..."

@@ -76,7 +76,7 @@ def run_js_regexes(cases: Sequence[JsRegexCase], timeout: float = 60.0) -> list[
     node = node_path()
     if node is None:
         raise NodeUnavailable("node is not installed: JavaScript regex semantics cannot be checked "
-                              "(install Node.js 18+ to check derived fields)")
+                              "(install Node.js 20+ to check derived fields)")
     payload = [{"pattern": c.pattern, "lines": list(c.lines), "keys": list(c.keys)} for c in cases]
     results = []
     for raw in _run_node(node, _SCRIPT, payload, timeout, "checking regexes"):

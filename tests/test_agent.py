@@ -6,8 +6,12 @@ import io
 import json
 import logging
 import re
+import subprocess
+import sys
 import threading
+import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +21,11 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from druppie_grafana.agent import TraceLogFormatter, setup_logging, setup_tracing  # noqa: E402
-from druppie_grafana.contract import DEFAULT_CONTRACT, Contract  # noqa: E402
+from druppie_grafana_agent import LogFields, TraceLogFormatter, setup_logging, setup_tracing  # noqa: E402
+from druppie_grafana_agent.fields import FIELD_NAMES  # noqa: E402
+from druppie_grafana.contract import DEFAULT_CONTRACT, LOG_PRESETS, Contract  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -250,3 +257,42 @@ def test_setup_tracing_with_exporter_none_records_spans_but_sends_nothing(otlp_r
         assert span.get_span_context().is_valid  # log lines still get their trace ids
     provider.shutdown()
     assert otlp_receiver.received == []
+
+
+def test_the_agents_default_fields_are_the_contracts_druppie_preset_and_defaults():
+    """The agent package cannot import the contract, so its defaults are checked against it here."""
+    agent = {name: getattr(LogFields(), name) for name in FIELD_NAMES}
+    assert agent == LOG_PRESETS["druppie"]
+    assert agent == {name: getattr(DEFAULT_CONTRACT, name) for name in FIELD_NAMES}
+    for preset in LOG_PRESETS:  # every preset's line fields can be written by the helper
+        contract = DEFAULT_CONTRACT.replace(log_preset=preset)
+        assert LogFields(**{name: getattr(contract, name) for name in FIELD_NAMES})
+
+
+def test_the_agent_distribution_needs_opentelemetry_only_and_not_the_provisioning_tool():
+    project = tomllib.loads((ROOT / "agent" / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "druppie-grafana-agent"
+    assert all(dep.startswith("opentelemetry-") for dep in project["dependencies"]), project["dependencies"]
+    # Imported and used with druppie_grafana made unimportable: one JSON line with the span's trace id.
+    script = (
+        "import sys, json, logging, io\n"
+        "sys.modules['druppie_grafana'] = None\n"
+        "from druppie_grafana_agent import setup_logging, setup_tracing\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "provider = setup_tracing('a', exporter=InMemorySpanExporter(), set_global=False, batch=False)\n"
+        "buf = io.StringIO(); setup_logging(stream=buf)\n"
+        "with provider.get_tracer('t').start_as_current_span('s') as span:\n"
+        "    logging.getLogger('x').info('hi')\n"
+        "line = json.loads(buf.getvalue())\n"
+        "assert line['traceID'] == format(span.get_span_context().trace_id, '032x'), line\n"
+        "assert not [m for m in sys.modules if m.startswith('druppie_grafana.')]\n"
+        "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT / "agent")
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_druppie_grafana_agent_still_imports_the_helper():
+    import druppie_grafana.agent as old
+    import druppie_grafana_agent as new
+    assert old.setup_logging is new.setup_logging and old.setup_tracing is new.setup_tracing

@@ -25,7 +25,7 @@ pytest.importorskip("opentelemetry.sdk", reason="the agent extra (opentelemetry-
 from opentelemetry import trace  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from druppie_grafana.agent import setup_logging, setup_tracing  # noqa: E402
+from druppie_grafana_agent import setup_logging, setup_tracing  # noqa: E402
 from druppie_grafana.build import Project, build_resources  # noqa: E402
 from druppie_grafana.contract import DEFAULT_CONTRACT, METRICS_NAMINGS, Contract  # noqa: E402
 from druppie_grafana.jsregex import node_path  # noqa: E402

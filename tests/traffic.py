@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from druppie_grafana.agent import setup_logging, setup_tracing
+from druppie_grafana_agent import setup_logging, setup_tracing
 from druppie_grafana.contract import Contract
 
 SERVICES = ("router-agent", "iam-service", "llm-gateway")

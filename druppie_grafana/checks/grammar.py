@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from ..jsregex import node_path
+from .. import grammars
 
 RUNNER = "check_queries.mjs"
 
@@ -20,19 +19,23 @@ class SyntaxResult:
 
 
 def js_dir() -> Path:
-    return Path(str(resources.files(__package__.rsplit(".", 1)[0]).joinpath("js")))
+    return grammars.js_dir()
 
 
-def check_syntax(queries: list[tuple[str, str, bool]], timeout: float = 120.0) -> list[SyntaxResult]:
-    """(lang, text, type_check) -> result, in order. Never raises for a missing tool: the result says unchecked."""
+def check_syntax(queries: list[tuple[str, str, bool]], timeout: float = 120.0,
+                 found: grammars.Grammars | None = None) -> list[SyntaxResult]:
+    """(lang, text, type_check) -> result, in order. Never raises for a missing tool: the result says unchecked.
+
+    found: node and the grammars' folder; by default druppie_grafana.grammars finds them (installing the
+    grammars into the user cache on first need)."""
     if not queries:
         return []
-    node = node_path()
-    if node is None:
-        return [SyntaxResult((), "node is not installed")] * len(queries)
+    found = found or grammars.ready()
+    if not found.ready:
+        return [SyntaxResult((), found.unavailable)] * len(queries)
     payload = json.dumps([{"lang": lang, "text": text, "types": types} for lang, text, types in queries])
-    proc = subprocess.run([node, str(js_dir() / RUNNER)], input=payload, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run([found.node, str(js_dir() / RUNNER), str(found.root)], input=payload,
+                          capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         why = f"node failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
         return [SyntaxResult((), why)] * len(queries)

@@ -27,7 +27,7 @@ CONTRACT = define(
 NOT_CHECKED = define(
     "not-checked", WARNING,
     "a check could not run: node or a query grammar is missing, so regexes or query syntax were not checked",
-    "install Node.js 18+ and run `npm ci --prefix druppie_grafana/js` (.ci/run does both)")
+    "install Node.js 20+ with npm and run `druppie-grafana setup` (in a checkout: `npm ci --prefix druppie_grafana/js`)")
 
 SAMPLE_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 

@@ -4,17 +4,34 @@
 // error nodes; PromQL additionally gets the type checks of Prometheus' own parser (argument types
 // and counts of functions and aggregations, operand types of binary operators).
 
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+
 const GRAMMARS = {
   logql: '@grafana/lezer-logql',
   traceql: '@grafana/lezer-traceql',
   promql: '@prometheus-io/lezer-promql',
 };
 
+// argv[2]: the folder whose node_modules holds the grammars (druppie_grafana/grammars.py finds it: this
+// file's own folder in a checkout, or the user cache); without it, node resolves from this file's folder.
+const ROOT = process.argv[2];
+
+function entry(pkg) {
+  if (!ROOT) return pkg;
+  const dir = join(ROOT, 'node_modules', pkg);
+  const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const exp = meta.exports && (meta.exports['.'] ?? meta.exports);
+  const file = (typeof exp === 'string' ? exp : exp && (exp.import ?? exp.default)) ?? meta.module ?? meta.main;
+  return pathToFileURL(join(dir, file)).href;
+}
+
 const parsers = {};
 const unavailable = {};
 for (const [lang, pkg] of Object.entries(GRAMMARS)) {
   try {
-    parsers[lang] = (await import(pkg)).parser;
+    parsers[lang] = (await import(entry(pkg))).parser;
   } catch (e) {
     unavailable[lang] = `${pkg} is not installed (${String(e.message).split('\n')[0]})`;
   }

@@ -1,4 +1,4 @@
-"""Example: the router agent of the Druppie design, instrumented with druppie_grafana.agent.
+"""Example: the router agent of the Druppie design, instrumented with druppie_grafana_agent.
 
 It mirrors the seed's handle_user_question: a `process_question` span with user.id and
 question.category, a "Plan Created" event with plan.steps, and child spans for the LLM call
@@ -90,7 +90,7 @@ class RouterAgent:
 
 
 def main() -> None:
-    from druppie_grafana.agent import setup_logging, setup_tracing
+    from druppie_grafana_agent import setup_logging, setup_tracing
 
     provider = setup_tracing(AGENT_NAME, service_namespace="druppie")
     setup_logging()

@@ -1,4 +1,5 @@
-"""Log lines that link to their trace: one line per record, field names from the correlation contract.
+"""Log lines that link to their trace: one line per record, field names from the correlation contract
+(a LogFields, or druppie-grafana's Contract, which has the same attributes).
 
 Inside a valid span a line carries the contract's trace-id and span-id fields (32 and 16 lowercase
 hex, plus the contract's prefix if it has one); outside a span those fields are left out, never
@@ -11,11 +12,24 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
-from typing import Any, Mapping, TextIO
+from typing import Any, Mapping, Protocol, TextIO
 
 from opentelemetry import trace
 
-from ..contract import DEFAULT_CONTRACT, Contract
+from .fields import DEFAULT_LOG_FIELDS
+
+
+class LineFields(Protocol):
+    """What the formatter reads from a contract: LogFields, or druppie_grafana.contract.Contract."""
+
+    log_format: str
+    trace_id_field: str
+    span_id_field: str
+    trace_id_prefix: str
+    level_field: str
+    message_field: str
+    logger_field: str
+
 
 TIME_FIELD = "time"
 EXCEPTION_FIELD = "exception"
@@ -64,7 +78,7 @@ class TraceLogFormatter(logging.Formatter):
     written as extra_<name> instead, so a caller cannot break the trace link by accident.
     """
 
-    def __init__(self, contract: Contract = DEFAULT_CONTRACT, static_fields: Mapping[str, Any] | None = None):
+    def __init__(self, contract: LineFields = DEFAULT_LOG_FIELDS, static_fields: Mapping[str, Any] | None = None):
         super().__init__()
         self.contract = contract
         self.static_fields = dict(static_fields or {})
@@ -105,7 +119,7 @@ class TraceLogFormatter(logging.Formatter):
 
 
 def setup_logging(level: int | str = logging.INFO, *, stream: TextIO | None = None,
-                  contract: Contract = DEFAULT_CONTRACT, static_fields: Mapping[str, Any] | None = None,
+                  contract: LineFields = DEFAULT_LOG_FIELDS, static_fields: Mapping[str, Any] | None = None,
                   logger: logging.Logger | None = None) -> logging.Handler:
     """Send `logger`'s records (the root logger by default) to `stream` (stdout) as trace-linked lines.
 
