@@ -19,6 +19,7 @@ VERBS = {
     "plan": "plan",
     "apply": "apply",
     "setup": "setup",
+    "new": "new",
 }
 DEFAULT_VERB = "build"
 
