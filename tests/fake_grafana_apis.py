@@ -143,6 +143,19 @@ class ApisRoutes:
             raise ValueError("grafana.app/grant-permissions is only valid on create, with the value default")
         return annotations
 
+    def _object_body(self, kind: str, body, create: bool) -> tuple[str, dict, dict]:
+        """name, spec and input annotations of a written object, or the 400 Grafana answers."""
+        if not isinstance(body, dict) or body.get("kind") != kind or not isinstance(body.get("spec"), dict):
+            raise self.ApiError(400, f"the body must be a {kind} object with a spec")
+        name = (body.get("metadata") or {}).get("name") or ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
+            raise self.ApiError(400, f"invalid metadata.name {name!r}")
+        try:
+            annotations = self._input_annotations(body, create)
+        except ValueError as exc:
+            raise self.ApiError(400, str(exc)) from None
+        return name, dict(body["spec"]), annotations
+
     # ------------------------------------------------------------ dashboards
     def _dashboard_object(self, v: str, name: str, entry: dict) -> dict:
         spec = copy.deepcopy(entry["dashboard"])
@@ -181,17 +194,7 @@ class ApisRoutes:
         return 200, self._dashboard_object(v, name, self.dashboards[name])
 
     def _dashboard_body(self, v: str, body: dict, create: bool) -> tuple[str, dict, dict, str]:
-        if not isinstance(body, dict) or body.get("kind") != "Dashboard" or not isinstance(body.get("spec"), dict):
-            raise self.ApiError(400, "the body must be a Dashboard object with a spec")
-        metadata = body.get("metadata") or {}
-        name = metadata.get("name") or ""
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
-            raise self.ApiError(400, f"invalid metadata.name {name!r}")
-        try:
-            annotations = self._input_annotations(body, create)
-        except ValueError as exc:
-            raise self.ApiError(400, str(exc)) from None
-        spec = dict(body["spec"])
+        name, spec, annotations = self._object_body("Dashboard", body, create)
         if v.startswith("v1"):
             if "elements" in spec or "layout" in spec:
                 raise self.ApiError(400, "a v2 spec was sent to a v1 API")
@@ -286,21 +289,13 @@ class ApisRoutes:
         return 200, self._folder_object(v, self.folders[name])
 
     def _folder_body(self, body: dict, create: bool) -> tuple[str, dict, dict, str]:
-        if not isinstance(body, dict) or body.get("kind") != "Folder" or not isinstance(body.get("spec"), dict):
-            raise self.ApiError(400, "the body must be a Folder object with a spec")
-        name = (body.get("metadata") or {}).get("name") or ""
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
-            raise self.ApiError(400, f"invalid metadata.name {name!r}")
-        try:
-            annotations = self._input_annotations(body, create)
-        except ValueError as exc:
-            raise self.ApiError(400, str(exc)) from None
-        if not str(body["spec"].get("title") or "").strip():
+        name, spec, annotations = self._object_body("Folder", body, create)
+        if not str(spec.get("title") or "").strip():
             raise self.ApiError(400, "folder title cannot be empty")
         parent = annotations.pop("grafana.app/folder", "")
         if parent and parent not in self.folders:
             raise self.ApiError(400, f"parent folder {parent} not found")
-        return name, body["spec"], annotations, parent
+        return name, spec, annotations, parent
 
     def _apis_create_folder(self, v, ns, body, query, auth="", **_):
         dry = self._check("folder.grafana.app", v, ns, query)

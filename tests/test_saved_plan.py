@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import grafana_kit as kit
-from test_cli_output import cli
-
-
-@pytest.fixture
-def grafana():
-    with kit.running_grafana() as fake:
-        yield fake
-
-
-@pytest.fixture
-def project(tmp_path):
-    return kit.write_project(tmp_path / "project", {f"t-d{i}": f"Dashboard {i}" for i in range(3)})
+from test_cli_output import cli, grafana, project  # noqa: F401 - the same server, project and runner
 
 
 def test_apply_of_a_saved_plan_applies_exactly_it_once(grafana, project, tmp_path):

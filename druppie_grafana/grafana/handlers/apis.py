@@ -121,6 +121,19 @@ class ApisObjects:
     def _delete(self, client: GrafanaClient, uid: str) -> None:
         client.delete(f"{self.base}/{uid}")
 
+    # Writes of both kinds: the kind's _spec(res) gives (spec, annotations); a folder's parent is an
+    # annotation, so a changed parent converges with the same write.
+    def create(self, client: GrafanaClient, res: Resource, stamp: Stamp, environ: Mapping[str, str]) -> None:
+        self._write(client, res.uid, *self._spec(res), stamp, None, create=True)
+
+    def update(self, client, res, remote, stamp, force, environ) -> None:
+        # the resourceVersion read: Grafana answers 409 if someone saved it since (unless --force)
+        self._write(client, res.uid, *self._spec(res), stamp, None if force else remote.version, create=False)
+
+    def dry_run(self, client: GrafanaClient, res: Resource, stamp: Stamp, remote: Remote | None) -> None:
+        self._write(client, res.uid, *self._spec(res), stamp, remote.version if remote else None,
+                    create=remote is None, dry_run=True)
+
 
 class ApisDashboardHandler(ApisObjects, Handler):
     kind = DASHBOARD
@@ -175,17 +188,6 @@ class ApisDashboardHandler(ApisObjects, Handler):
         spec = {k: v for k, v in plain(res.spec).items() if k not in SERVER_FIELDS and k != "uid"}
         annotations = {FOLDER_ANNOTATION: res.folder} if res.folder else {}
         return spec, annotations
-
-    def create(self, client: GrafanaClient, res: Resource, stamp: Stamp, environ: Mapping[str, str]) -> None:
-        self._write(client, res.uid, *self._spec(res), stamp, None, create=True)
-
-    def update(self, client, res, remote, stamp, force, environ) -> None:
-        # the resourceVersion read: Grafana answers 409 if someone saved it since (unless --force)
-        self._write(client, res.uid, *self._spec(res), stamp, None if force else remote.version, create=False)
-
-    def dry_run(self, client: GrafanaClient, res: Resource, stamp: Stamp, remote: Remote | None) -> None:
-        self._write(client, res.uid, *self._spec(res), stamp, remote.version if remote else None,
-                    create=remote is None, dry_run=True)
 
     def delete(self, client: GrafanaClient, remote: Remote) -> None:
         self._delete(client, remote.uid)
@@ -256,17 +258,6 @@ class ApisFolderHandler(ApisObjects, FolderHandler):
         desired = self.desired(res)
         annotations = {FOLDER_ANNOTATION: desired["parentUid"]} if desired.get("parentUid") else {}
         return {"title": desired["title"]}, annotations
-
-    def create(self, client: GrafanaClient, res: Resource, stamp: Stamp, environ: Mapping[str, str]) -> None:
-        self._write(client, res.uid, *self._spec(res), stamp, None, create=True)
-
-    def update(self, client, res, remote, stamp, force, environ) -> None:
-        # the parent is an annotation here: a changed parent converges with the same write
-        self._write(client, res.uid, *self._spec(res), stamp, None if force else remote.version, create=False)
-
-    def dry_run(self, client: GrafanaClient, res: Resource, stamp: Stamp, remote: Remote | None) -> None:
-        self._write(client, res.uid, *self._spec(res), stamp, remote.version if remote else None,
-                    create=remote is None, dry_run=True)
 
     def undo_create(self, client: GrafanaClient, uid: str) -> None:
         self._delete(client, uid)
