@@ -241,3 +241,28 @@ def test_checks_block_in_environments_file(scratch_project, capsys):
     assert "error [panel-id-duplicate]" in capsys.readouterr().out
     env_file.write_text(env_file.read_text().replace("panel-id-duplicate: error", "panel-id-duplicate: off"))
     assert main(["validate", "--root", str(scratch_project)]) == 0
+
+
+def test_query_variables_are_checked_or_counted(tmp_path, capsys):
+    """Issue 15: no query left unchecked in silence, variables included (label_values' selector and
+    query_result's expression are PromQL; a Loki variable's stream is LogQL; others are counted)."""
+    def variable(name, ds, query):
+        return {"name": name, "type": "query", "datasource": ds, "query": query}
+    prom, loki, sql = ({"type": "prometheus", "uid": "p"}, {"type": "loki", "uid": "l"}, {"type": "mysql", "uid": "m"})
+    dashboard = {"title": "vars", "uid": "vars", "schemaVersion": 41, "panels": [], "templating": {"list": [
+        variable("ok", prom, "label_values(up{job=\"api\"}, instance)"),
+        variable("broken_selector", prom, "label_values(up{job=\"api\", instance)"),
+        variable("broken_result", prom, {"query": "query_result(rate(x[5m])", "refId": "A"}),
+        variable("stream", loki, {"stream": "{app=\"x\"", "label": "pod", "type": 1}),
+        variable("names", prom, "label_names()"),
+        variable("sql", sql, "SELECT host FROM hosts"),
+    ]}}
+    path = tmp_path / "vars.json"
+    path.write_text(json.dumps(dashboard))
+    code = main(["validate", str(path), "--format", "json", "--root", str(tmp_path)])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    errors = sorted((f["rule"], f["path"]) for f in findings if f["severity"] == "error")
+    assert code == 1 and errors == [("logql-syntax", "$.templating.list[3].query"),
+                                    ("promql-syntax", "$.templating.list[1].query"),
+                                    ("promql-syntax", "$.templating.list[2].query")]
+    assert any(f["rule"] == "not-checked" and "variable query: mysql" in f["message"] for f in findings)

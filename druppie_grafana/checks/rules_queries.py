@@ -82,7 +82,38 @@ def _walk_queries(checked: CheckInput) -> tuple[list, list]:
                 _site(lang, ann.get("expr"), dash.file, at(path + ("expr",)), found)
             elif lang is None and (why := _unchecked_why(kind, what)) is not None:
                 unchecked.append((why, dash.file, at(path)))
+        for var, path in variables(dash.data):
+            if var.get("type") != "query":
+                continue
+            kind, what = scope.value_type(var.get("datasource"))
+            _variable_query(var.get("query"), kind, what, dash.file, path, found, unchecked)
     return found, unchecked
+
+
+# Prometheus variable functions (public/app/plugins/datasource/prometheus/metric_find_query.ts): the
+# expression inside query_result() and the selector of label_values(selector, label) are PromQL.
+_PROM_FUNCTION = re.compile(r"\s*(label_values|query_result|label_names|metrics)\s*\((.*)\)\s*", re.S)
+
+
+def _variable_query(query, kind: str | None, what: str, file: str, path: tuple, found: list, unchecked: list) -> None:
+    """A query variable's query: checked in its language where it has one, otherwise counted as not checked."""
+    lang = LANGUAGE_OF_TYPE.get(kind or "")
+    text = query.get("query") if isinstance(query, dict) else query
+    where = at(path + ("query",))
+    if lang == "promql" and isinstance(text, str):
+        match = _PROM_FUNCTION.fullmatch(text)
+        if match is None:
+            _site(lang, text, file, where, found)
+        elif match.group(1) == "query_result":
+            _site(lang, match.group(2), file, where, found)
+        elif match.group(1) == "label_values" and "," in match.group(2):
+            _site(lang, match.group(2).rsplit(",", 1)[0], file, where, found)
+    elif lang == "logql" and isinstance(query, dict) and isinstance(query.get("stream"), str):
+        _site(lang, query["stream"], file, where, found)  # Loki's variable editor: label values of a stream
+    elif lang is None and (why := _unchecked_why(kind, what)) is not None and (text or query):
+        unchecked.append((f"variable query: {why}", file, where))
+    elif lang is not None and not isinstance(text, str) and not (isinstance(query, dict) and query.get("label")):
+        unchecked.append((f"variable query of a form not recognised for {kind}", file, where))
 
 
 def _dashboard_queries(checked: CheckInput) -> list[tuple[str, str, str, str]]:
