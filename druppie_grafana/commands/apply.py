@@ -48,8 +48,8 @@ class Output:
 
     PROBLEMS = ("refused", "failed", "skipped", "REFUSED", "WARNING", "warning")
 
-    def __init__(self, fmt: str, quiet: bool):
-        self.fmt, self.quiet = fmt, quiet
+    def __init__(self, fmt: str, quiet: bool, verbose: bool = False):
+        self.fmt, self.quiet, self.verbose = fmt, quiet, verbose
         self.lines: list[str] = []
         self.live = sys.stderr.isatty() and fmt == "text" and not quiet
         self._shown = False
@@ -58,6 +58,8 @@ class Output:
         self.lines.append(line)
         if self.fmt == "json" or (self.quiet and not any(w in line for w in self.PROBLEMS)):
             return
+        if line.startswith("  unchanged ") and not self.verbose:
+            return  # the summary counts them; -v lists them
         self.clear()
         emit(line + "\n", sys.stdout)
         sys.stdout.flush()
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     plan = restrict(make_plan(client, env.name, resources, prune=args.prune, workers=args.workers, owner=env.owner,
                               expected_version=env.grafana_version,
                               dashboard_schema=env.dashboards_schema), args.targets)
-    out = Output(args.format, args.quiet)
+    out = Output(args.format, args.quiet, args.verbose)
     access_plan = plan_access(client, env, resources, warn=False)  # the OSS warning was the gate's one line
     if saved is not None:
         saved.check(plan, access_plan, args.definitions)  # what was reviewed is what is applied, or nothing
