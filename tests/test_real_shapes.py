@@ -100,7 +100,13 @@ def test_directory_run_checks_every_file_and_json_always_prints(tmp_path, capsys
          "spec": classic}))
     (tmp_path / "k8s-v2.json").write_text(json.dumps(
         {"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "v"},
-         "spec": {"title": "v2", "elements": {}, "layout": {"kind": "GridLayout", "spec": {"items": []}}}}))
+         "spec": {"title": "v2", "elements": {"panel-1": {"kind": "Panel", "spec": {"id": 1, "title": "p", "data": {
+             "kind": "QueryGroup", "spec": {"queries": [{"kind": "PanelQuery", "spec": {"refId": "A", "query": {
+                 "kind": "DataQuery", "group": "prometheus", "spec": {"expr": "rate(up[5m]"}}}}]}},
+             "vizConfig": {"kind": "VizConfig", "group": "timeseries", "spec": {}}}}},
+                  "layout": {"kind": "GridLayout", "spec": {"items": [{"kind": "GridLayoutItem", "spec": {
+                      "x": 0, "y": 0, "width": 12, "height": 8,
+                      "element": {"kind": "ElementReference", "name": "panel-1"}}}]}}}}))
     (tmp_path / "broken.json").write_text('{"title": ')
     (tmp_path / "package.json").write_text('{"name": "not-grafana"}')
     (tmp_path / "ok.json").write_text(json.dumps(dash(target_panel("up"))))
@@ -108,10 +114,13 @@ def test_directory_run_checks_every_file_and_json_always_prints(tmp_path, capsys
     report = json.loads(capsys.readouterr().out)
     by_file = {(f["file"].rsplit("/", 1)[-1], f["rule"]) for f in report["findings"]}
     assert ("k8s-v1.json", "promql-syntax") in by_file  # the spec was checked as a classic dashboard
-    assert ("k8s-v2.json", "not-checked") in by_file
+    # a v2 dashboard is checked by the same rules, the finding at its v2 place (checks/v2_view.py)
+    assert ("k8s-v2.json", "promql-syntax") in by_file
+    v2 = next(f for f in report["findings"] if f["file"].endswith("k8s-v2.json"))
+    assert v2["path"] == "$.spec.elements.panel-1.spec.data.spec.queries[0].spec.query.spec.expr"
     assert ("broken.json", "file-unreadable") in by_file
     assert ("package.json", "not-checked") in by_file
-    assert "2 dashboards" in report["checked"] and "3 files not checked" in report["checked"]
+    assert "2 dashboards, 1 dashboard (v2)" in report["checked"] and "2 files not checked" in report["checked"]
     # a run that cannot start still prints JSON
     assert main(["validate", "--root", str(tmp_path), "--format", "json", str(tmp_path / "missing.json")]) == 1
     assert json.loads(capsys.readouterr().out)["failure"]

@@ -15,6 +15,7 @@ def run_checks(checked: CheckInput, config: RuleConfig | None = None) -> list[Fi
     """Every finding, errors first, then by file and path; disabled and ignored rules left out."""
     config = config or RuleConfig()
     ignores = {d.file: d.ignores for d in checked.dashboards if d.ignores}
+    where = {d.file: d.where for d in checked.dashboards if d.where}  # v2 files: point at the v2 place
     findings = []
     for check in CHECKS:
         for hit in check(checked):
@@ -22,6 +23,7 @@ def run_checks(checked: CheckInput, config: RuleConfig | None = None) -> list[Fi
             if level == OFF or hit.rule in ignores.get(hit.file, ()):
                 continue
             hint = RULES[hit.rule].hint if hit.hint is None else hit.hint
-            findings.append(Finding(hit.rule, level, hit.message, hit.file, hit.path, hint))
+            path = where[hit.file](hit.path) if hit.file in where and hit.path.startswith("$") else hit.path
+            findings.append(Finding(hit.rule, level, hit.message, hit.file, path, hint))
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: (f.severity != ERROR, f.file, f.path, f.rule))
