@@ -57,3 +57,13 @@ def test_v2_files_of_the_shared_corpus(capsys, corpus):
     # the one error is real: mcp-grafana's example sends PromQL (sum(container_memory_usage_bytes)) to Loki
     assert errors == [("v2beta1_dashboard.json", "logql-syntax",
                        "$.spec.elements.panel-mem.spec.data.spec.queries[0].spec.query.spec.expr")]
+
+
+def test_a_v2_file_of_the_wrong_shape_is_a_schema_error_at_its_place(capsys, tmp_path):
+    doc = {"apiVersion": "dashboard.grafana.app/v2", "kind": "Dashboard", "metadata": {"name": "x"},
+           "spec": {"title": "x", "elements": {"panel-1": {"kind": "Chart", "spec": {}}},
+                    "layout": {"kind": "GridLayout", "spec": {"items": []}}}}
+    path = tmp_path / "shape.json"
+    path.write_text(json.dumps(doc))
+    found = [(f["rule"], f["path"]) for f in validate(capsys, path, root=tmp_path) if f["severity"] == "error"]
+    assert ("schema", "$.spec.elements.panel-1.kind") in found

@@ -92,7 +92,7 @@ def derived_uid(name: str) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole file for the schema checks."""
+    """A whole file (a v2 object: the spec inside it) for the schema checks."""
 
     kind: str
     data: Any
@@ -252,6 +252,7 @@ def add_document(checked: CheckInput, data: Any, file: str, problems: list[Probl
             # the same rules over a classic-shaped view, findings pointing at the v2 places (v2_view.py)
             view = V2View(k8s[1], base=("spec",))
             checked.kinds["dashboard (v2)"] += 1
+            checked.documents.append(Document("dashboard-v2", k8s[1], file))
             checked.dashboards.append(Dashboard(view.data, file, where=view.where))
             return
         data = k8s[1]  # v0alpha1/v1beta1/v1: the spec is the classic dashboard JSON

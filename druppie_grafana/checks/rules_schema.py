@@ -21,7 +21,8 @@ UNREADABLE = define(
     "a file of the run cannot be read or parsed (malformed JSON or YAML, not UTF-8); Grafana cannot load it either",
     "fix the syntax at that position; the other files of the run were checked")
 
-SCHEMA_OF = {"dashboard": "dashboard", "datasources": "datasources", "providers": "dashboard-providers"}
+SCHEMA_OF = {"dashboard": "dashboard", "dashboard-v2": "dashboard-v2", "datasources": "datasources",
+             "providers": "dashboard-providers"}
 
 
 @check
@@ -33,6 +34,7 @@ def schemas(checked: CheckInput) -> Iterator[Hit]:
             for problem in schema_problems({"datasources": [doc.data]}, "datasources", doc.file):
                 yield Hit(SCHEMA, problem.message, doc.file, "$" + problem.path[len("$.datasources[0]"):])
         elif not proves_valid(doc.data, SCHEMA_OF[doc.kind]):
+            # (a v2 spec's paths are relative to it; the runner places them inside the object)
             for problem in schema_problems(doc.data, SCHEMA_OF[doc.kind], doc.file):
                 yield Hit(SCHEMA, problem.message, doc.file, problem.path)
 
