@@ -1,0 +1,142 @@
+"""`preview`: the static site, opened in a real headless chromium (Debian's, through chromedriver).
+
+Every panel box is measured where the browser drew it and compared with the gridPos of the JSON, for our
+dashboards and the corpus dashboards; pages run with JavaScript errors counted (none allowed); a
+screenshot of each page goes to build/test-artifacts/preview/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import browser
+from druppie_grafana.build import Project, build_resources
+from druppie_grafana.cli import main
+from druppie_grafana.preview.grid import grid_pos, migrate_rows
+from druppie_grafana.resources import DASHBOARD
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts" / "preview"
+needs_browser = pytest.mark.skipif(browser.available() is not None, reason=str(browser.available()))
+
+
+def expected_positions(dashboard: dict) -> dict[str, tuple[int, int, int, int]]:
+    """JSON path -> (x, y, w, h) as the JSON says (old `rows` dashboards: as Grafana's migration places them)."""
+    if not dashboard.get("panels") and isinstance(dashboard.get("rows"), list):
+        out = {}
+        for panel in migrate_rows(dashboard):
+            out[panel["__path"]] = grid_pos(panel)
+            for child in panel.get("panels") or []:
+                out[child["__path"]] = grid_pos(child)
+        return out
+    out = {}
+    for i, panel in enumerate(p for p in dashboard.get("panels") or [] if isinstance(p, dict)):
+        out[f"$.panels[{i}]"] = grid_pos(panel)
+        if panel.get("type") == "row":
+            for j, child in enumerate(c for c in panel.get("panels") or [] if isinstance(c, dict)):
+                out[f"$.panels[{i}].panels[{j}]"] = grid_pos(child)
+    return out
+
+
+def measured_positions(driver) -> dict[str, tuple[int, int, int, int]]:
+    driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    return {m["path"]: (m["x"], m["y"], m["w"], m["h"]) for m in driver.execute_script(browser.MEASURE)}
+
+
+def index_entries(driver, site: Path) -> dict[str, Path]:
+    """Source file -> page, read from the index page's table."""
+    browser.open_page(driver, site / "index.html")
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('table tr')].slice(1).map(r => "
+        "[r.querySelector('a').getAttribute('href'), r.cells[2].textContent])")
+    return {source: site / href for href, source in rows}
+
+
+@pytest.fixture(scope="module")
+def our_site(tmp_path_factory, project_root) -> Path:
+    out = tmp_path_factory.mktemp("preview") / "site"
+    assert main(["preview", "--out", str(out)], default_root=project_root) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def driver():
+    if browser.available():
+        pytest.skip(browser.available())
+    with browser.chromium() as d:
+        yield d
+
+
+def test_preview_writes_a_self_contained_site(our_site, project_root):
+    project = Project(project_root)
+    dashboards = [r for r in build_resources(project, project.environment(None)) if r.kind == DASHBOARD]
+    pages = sorted(p.name for p in (our_site / "d").iterdir())
+    assert pages == sorted(f"{r.uid}.html" for r in dashboards)
+    for page in our_site.rglob("*.html"):
+        text = page.read_text()
+        assert "default-src 'none'" in text  # the browser fetches nothing, not even another file
+        assert "http://" not in text.split("<main>")[0] and "<link" not in text
+
+
+def test_preview_escapes_what_a_foreign_file_says(tmp_path, project_root):
+    evil = "<script>alert(1)</script>"
+    dashboard = {"title": evil, "uid": "evil", "panels": [
+        {"type": "timeseries", "title": evil, "description": evil, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "targets": [{"refId": "A", "expr": f'up{{job="{evil}"}}'}], "links": [{"title": evil, "url": evil}]}],
+        "templating": {"list": [{"name": "x", "type": "custom", "query": evil}]}}
+    (tmp_path / "evil.json").write_text(json.dumps(dashboard))
+    assert main(["preview", str(tmp_path / "evil.json"), "--out", str(tmp_path / "site")], default_root=project_root) == 0
+    for page in (tmp_path / "site").rglob("*.html"):
+        assert "<script>alert" not in page.read_text()
+
+
+@needs_browser
+def test_our_dashboards_are_laid_out_where_their_gridpos_says(our_site, driver, project_root):
+    project = Project(project_root)
+    dashboards = [r for r in build_resources(project, project.environment(None)) if r.kind == DASHBOARD]
+    for res in dashboards:
+        browser.open_page(driver, our_site / "d" / f"{res.uid}.html")
+        assert browser.javascript_errors(driver) == []
+        assert measured_positions(driver) == expected_positions(res.spec), res.uid
+        browser.screenshot(driver, ARTIFACTS / f"dashboard-{res.uid}.png")
+        driver.set_window_size(1400, 1000)
+    for name in ("index", "chain", "tryit"):
+        browser.open_page(driver, our_site / f"{name}.html")
+        assert browser.javascript_errors(driver) == []
+        browser.screenshot(driver, ARTIFACTS / f"{name}.png")
+        driver.set_window_size(1400, 1000)
+
+
+@needs_browser
+def test_a_finding_is_shown_on_its_panel(tmp_path, driver, project_root):
+    dashboard = {"title": "t", "uid": "t", "schemaVersion": 39, "panels": [
+        {"type": "timeseries", "title": "overlaps", "id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}},
+        {"type": "timeseries", "title": "overlaps too", "id": 1, "gridPos": {"x": 6, "y": 0, "w": 12, "h": 8}}]}
+    (tmp_path / "t.json").write_text(json.dumps(dashboard))
+    assert main(["preview", str(tmp_path / "t.json"), "--out", str(tmp_path / "site")], default_root=project_root) == 0
+    browser.open_page(driver, tmp_path / "site" / "d" / "t.html")
+    flagged = driver.execute_script("return [...document.querySelectorAll('.panel.has-finding')]"
+                                    ".map(p => [p.dataset.path, p.querySelector('.findings').textContent])")
+    assert flagged and all(path.startswith("$.panels[") for path, _ in flagged), flagged
+    assert browser.javascript_errors(driver) == []
+
+
+@needs_browser
+def test_corpus_dashboards_are_laid_out_where_their_gridpos_says(corpus, project_root, tmp_path, driver):
+    sources = [corpus / "dashboards", project_root / "tests" / "corpus" / "dashboards"]
+    site = tmp_path / "site"
+    assert main(["preview", *map(str, sources), "--out", str(site)], default_root=project_root) == 0
+    entries = index_entries(driver, site)
+    assert len(entries) >= 200
+    checked = 0
+    for source, page in sorted(entries.items()):
+        data = json.loads(Path(source).read_text())
+        dashboard = data["dashboard"] if isinstance(data.get("dashboard"), dict) else data
+        browser.open_page(driver, page)
+        assert browser.javascript_errors(driver) == [], source
+        assert measured_positions(driver) == expected_positions(dashboard), source
+        checked += len(expected_positions(dashboard))
+        driver.save_screenshot(str(ARTIFACTS / "corpus" / f"{page.stem}.png")) if (ARTIFACTS / "corpus").mkdir(
+            parents=True, exist_ok=True) is None else None
+    assert checked > 2000
