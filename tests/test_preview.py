@@ -140,3 +140,18 @@ def test_corpus_dashboards_are_laid_out_where_their_gridpos_says(corpus, project
         driver.save_screenshot(str(ARTIFACTS / "corpus" / f"{page.stem}.png")) if (ARTIFACTS / "corpus").mkdir(
             parents=True, exist_ok=True) is None else None
     assert checked > 2000
+
+
+def test_the_link_chain_draws_every_kind_of_link_and_a_broken_one_as_broken(our_site):
+    from druppie_grafana.preview.chain import chain_page
+    from druppie_grafana.preview.site import Board
+    text = (our_site / "chain.html").read_text()
+    for kind in ("derived field", "trace to logs", "trace to metrics", "service map", "exemplar", "correlation",
+                 "dashboard link"):
+        assert f'data-kind="{kind}"' in text, kind
+    loki = {"uid": "l", "name": "Loki", "type": "loki", "jsonData": {"derivedFields": [
+        {"name": "TraceID", "matcherRegex": "t=(\\w+)", "url": "${__value.raw}", "datasourceUid": "gone"}]}}
+    board = Board("b", {"title": "B", "links": [{"title": "<nowhere>", "url": "/d/missing"}]}, "b.json", page="d/b.html")
+    page = chain_page([board], [loki], {})["chain.html"]
+    assert page.count('class="edge broken"') == 2 and 'class="node datasource unknown"' in page
+    assert "&lt;nowhere&gt;" in page and "<nowhere>" not in page
