@@ -155,3 +155,54 @@ def test_the_link_chain_draws_every_kind_of_link_and_a_broken_one_as_broken(our_
     page = chain_page([board], [loki], {})["chain.html"]
     assert page.count('class="edge broken"') == 2 and 'class="node datasource unknown"' in page
     assert "&lt;nowhere&gt;" in page and "<nowhere>" not in page
+
+
+# ---- Try it: the browser's JavaScript against druppie_grafana/links.py ------------------------------
+
+def _tryit_traces(driver, page: Path, lines: list[str], labels: str) -> list[str | None]:
+    from selenium.webdriver.common.by import By
+    browser.open_page(driver, page)
+    driver.execute_script("document.getElementById('lines').value = arguments[0];"
+                          "document.getElementById('labels').value = arguments[1];", "\n".join(lines), labels)
+    driver.find_element(By.ID, "run-lines").click()
+    traces = driver.execute_script("return [...document.querySelectorAll('#results tr')].map(r => r.dataset.trace)")
+    assert browser.javascript_errors(driver) == []
+    return [t or None for t in traces]
+
+
+@needs_browser
+@pytest.mark.parametrize("preset", sorted(__import__("druppie_grafana.contract", fromlist=["x"]).LOG_PRESETS))
+def test_the_log_line_box_links_what_links_py_links_for_every_log_preset(preset, corpus, scratch_project, driver):
+    from druppie_grafana.contract import Contract
+    from druppie_grafana.links import LogRow
+    from test_correlation_corpus import FORMATS, NO_IDS, corpus_lines, datasources_for, link_values, with_setting
+    root = with_setting(scratch_project, {"log_preset": preset})
+    files = [f for fs, _, p in FORMATS.values() if p == preset for f in fs]
+    lines = corpus_lines(corpus, files + [NO_IDS]) + Contract.from_mapping({"log_preset": preset}).sample_lines()
+    lines = [line for line in lines if "\r" not in line]  # a textarea turns \r into a line break
+    expected = link_values(datasources_for(root), [LogRow(line, {"service_name": "x"}) for line in lines])
+    assert main(["preview", "--out", str(root / "site")], default_root=root) == 0
+    got = _tryit_traces(driver, root / "site" / "tryit.html", lines, "service_name=x")
+    assert got == expected
+    assert sum(v is not None for v in expected) >= 2 and expected.count(None) >= 1
+
+
+@needs_browser
+def test_the_trace_id_box_gives_the_loki_query_of_links_py(our_site, driver, project_root):
+    from selenium.webdriver.common.by import By
+    from druppie_grafana.links import SpanView, logs_link
+    from druppie_grafana.resources import DATASOURCE
+    project = Project(project_root)
+    specs = [r.spec for r in build_resources(project, project.environment(None)) if r.kind == DATASOURCE]
+    tempo = next(s for s in specs if s["type"] == "tempo")
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    span = SpanView(trace_id, "", "", 0, 0, resource=(("service.name", "check<out>"), ("k8s.namespace.name", "prod")))
+    expected = logs_link(tempo, span, specs)
+    browser.open_page(driver, our_site / "tryit.html")
+    driver.execute_script("document.getElementById('trace-id').value = arguments[0];"
+                          "document.getElementById('span-tags').value = arguments[1];",
+                          trace_id, "service.name=check<out>\nk8s.namespace.name=prod")
+    driver.find_element(By.ID, "run-trace").click()
+    got = driver.execute_script("return [...document.querySelectorAll('#trace-results tr')].map(r => r.dataset.query)")
+    assert got == [expected.expr]
+    assert browser.javascript_errors(driver) == []
