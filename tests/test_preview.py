@@ -7,6 +7,7 @@ screenshot of each page goes to build/test-artifacts/preview/."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from druppie_grafana.preview.grid import grid_pos, migrate_rows
 from druppie_grafana.resources import DASHBOARD
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts" / "preview"
+# The README's screenshots are made by this test when asked (a normal run leaves the checkout untouched):
+# README_SCREENSHOTS=1 python -m pytest tests/test_preview.py -k gridpos_says
+DOCS = Path(__file__).resolve().parents[1] / "docs" if os.environ.get("README_SCREENSHOTS") else None
 needs_browser = pytest.mark.skipif(browser.available() is not None, reason=str(browser.available()))
 
 
@@ -99,11 +103,16 @@ def test_our_dashboards_are_laid_out_where_their_gridpos_says(our_site, driver, 
         browser.open_page(driver, our_site / "d" / f"{res.uid}.html")
         assert browser.javascript_errors(driver) == []
         assert measured_positions(driver) == expected_positions(res.spec), res.uid
+        if DOCS and res.uid == "druppie-trace-audit":
+            browser.screenshot(driver, DOCS / "preview-trace-audit.png", full_page=False)
         browser.screenshot(driver, ARTIFACTS / f"dashboard-{res.uid}.png")
         driver.set_window_size(1400, 1000)
     for name in ("index", "chain", "tryit"):
         browser.open_page(driver, our_site / f"{name}.html")
         assert browser.javascript_errors(driver) == []
+        if DOCS and name == "chain":
+            driver.set_window_size(1400, 880)
+            browser.screenshot(driver, DOCS / "preview-link-chain.png", full_page=False)
         browser.screenshot(driver, ARTIFACTS / f"{name}.png")
         driver.set_window_size(1400, 1000)
 
