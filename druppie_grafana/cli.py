@@ -18,6 +18,7 @@ VERBS = {
     "validate": "validate",
     "plan": "plan",
     "apply": "apply",
+    "preview": "preview",
     "setup": "setup",
     "new": "new",
 }
