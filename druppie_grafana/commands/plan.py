@@ -71,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="save the plan for `apply FILE`, which applies exactly it (and refuses if the "
                              "definitions or Grafana changed since); holds no secrets")
+    parser.add_argument("--preview", type=Path, default=None, metavar="DIR",
+                        help="also write a static site: per changed dashboard, Grafana's layout and the defined "
+                             "one side by side, added/removed/moved/changed panels marked (a CI artefact)")
     parser.add_argument("--server-validate", action="store_true",
                         help="also send each dashboard and folder write with dryRun=All (Grafana 12.2+/13 /apis) "
                              "and report what Grafana itself would refuse; exit 1 if it refuses any")
@@ -99,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
                               expected_version=env.grafana_version,
                               dashboard_schema=env.dashboards_schema), args.targets)
     access = plan_access(client, env, resources, warn=rule_enabled(env, "datasources-unprotected"))
+    if args.preview:
+        from ..build import write_tree
+        from ..preview.plan_preview import plan_site
+        names = {r.uid: str(r.spec.get("name") or r.uid) for r in resources if r.kind == "Datasource"}
+        write_tree(plan_site(plan, names), args.preview.resolve())
+        print(f"plan preview: {args.preview.resolve() / 'index.html'}", file=sys.stderr)
     if args.out:
         SavedPlan.make(plan, access, args.definitions, args.targets).write(args.out)
         print(f"plan saved to {args.out}; apply exactly it with: druppie-grafana apply {args.out}", file=sys.stderr)
