@@ -20,6 +20,8 @@ VERBS = {
     "apply": "apply",
     "setup": "setup",
     "new": "new",
+    "import": "import_dashboards",
+    "pull": "pull",
 }
 DEFAULT_VERB = "build"
 

@@ -71,9 +71,8 @@ def module_text(src: Source, stem: str) -> str:
         "# (delete the line above to make it hand-written: pull then writes a side-by-side module instead).",
         f'"""{doc}"""',
         "",
-    ] + names + ["", f"UID = {source(uid)}", "", "", "def build(ctx):"]
-    for block in body:
-        lines += ["    " + line if line else "" for line in block.split("\n")]
+    ] + names + [f"UID = {source(uid)}", "", "", "def build(ctx):"]
+    lines += ["    " + block for block in body]  # each block's later lines are indented already
     return "\n".join(lines) + "\n"
 
 
@@ -98,4 +97,6 @@ def _imports(body: str) -> list[str]:
         used = [n for n in names if re.search(rf"\b{n}\b", code)]
         if used:
             out.append(f"from {module} import {', '.join(used)}")
-    return out
+            if module == "grafanalib.core":
+                out.append("")
+    return out + [""]

@@ -75,6 +75,8 @@ def source(value: Any, indent: int = 0, used: int = 0) -> str:
     open_, close, items = _items(value)
     if not items:
         return flat
+    if isinstance(value, Call) and len(items) == 1 and not items[0][0] and isinstance(items[0][1], (list, dict)):
+        return value.name + "(" + source(items[0][1], indent, used + len(value.name) + 1) + ")"  # layout([
     inner = INDENT * (indent + 1)
     lines = [open_]
     for prefix, item in items:
