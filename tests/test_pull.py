@@ -9,7 +9,7 @@ import json
 import pytest
 
 import grafana_kit as kit
-from test_cli_output import cli
+from test_cli_output import cli, grafana  # noqa: F401 - grafana: the fixture, a running stand-in
 
 DASHBOARD = {"title": "Team logs", "uid": "team-logs", "schemaVersion": 39, "tags": ["team"],
              "panels": [{"id": 1, "type": "logs", "title": "Lines", "gridPos": {"h": 8, "w": 24, "x": 0, "y": 0},
@@ -17,12 +17,6 @@ DASHBOARD = {"title": "Team logs", "uid": "team-logs", "schemaVersion": 39, "tag
                          "options": {"showTime": True},
                          "targets": [{"datasource": {"type": "loki", "uid": "somewhere-else"},
                                       "expr": "{app=\"x\"}", "refId": "A"}]}]}
-
-
-@pytest.fixture
-def grafana():
-    with kit.running_grafana() as fake:
-        yield fake
 
 
 @pytest.fixture

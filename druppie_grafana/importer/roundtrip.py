@@ -14,8 +14,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grafana_ext.dashboard import (LEGACY_DASHBOARD_KEYS, LEGACY_PANEL_KEYS, ROW_KEYS, _drop_nones,
-                                     _field_config, _timepicker, _variable)
+from ..grafana_ext.dashboard import (LEGACY_DASHBOARD_KEYS, LEGACY_PANEL_KEYS, ROW_KEYS, _drop_nones, _timepicker,
+                                     _variable, without_panel_defaults)
 from .datasources import RoleMap
 from .emit import DEFAULT_TIME, DROPPED
 from .grafana import as_loaded
@@ -69,13 +69,7 @@ def _panel(panel: dict, dropped: list[str], where: str) -> dict:
         if key in panel:
             dropped.append(f"{where}.{key} ({panel.get('type')} {panel.get('title', '')!r})")
             panel.pop(key)
-    for key in ("hideTimeOverride", "transparent"):
-        if panel.get(key) is False:
-            del panel[key]
-    if not panel.get("repeat"):
-        for key in ("repeat", "repeatDirection", "maxPerRow"):
-            panel.pop(key, None)
-    panel["fieldConfig"] = _field_config(panel.get("fieldConfig"))
+    without_panel_defaults(panel)
     for key, default in PANEL_DEFAULTS.items():
         if panel.get(key, default) == default:
             panel.pop(key, None)
