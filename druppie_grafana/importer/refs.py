@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .datasources import RoleMap
-from .pyrepr import Call, Code
+from .pyrepr import Call, Code, one_line
 
 
 class Refs:
@@ -51,7 +51,6 @@ class Refs:
     def locals(self) -> list[str]:
         """The lines that open build(): one per role used, one per kept datasource."""
         lines = [f'{role} = DatasourceRef("{role}", ctx.datasource_uid("{role}"))' for role in sorted(self.used_roles)]
-        from .pyrepr import one_line
         lines += [f"{name} = {one_line(ref)}  # FIXME: datasource not provisioned here"
                   for name, ref in sorted(self.foreign.items())]
         return lines
