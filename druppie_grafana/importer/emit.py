@@ -29,7 +29,8 @@ def is_imported(text: str) -> bool:
 def module_text(src: Source, stem: str) -> str:
     dashboard = as_loaded(src.dashboard, src.inputs)
     refs = Refs(RoleMap(dashboard, src.inputs))
-    placing, layout_note = layout_call(dashboard.get("panels") or [], lambda p: panel_call(p, refs))
+    placing, layout_note = layout_call(dashboard.get("panels") or [], lambda p: panel_call(p, refs),
+                                        refs.within)
     variables = [variable_call(v, refs) for v in (dashboard.get("templating") or {}).get("list") or []]
     annotations = refs.within((dashboard.get("annotations") or {}).get("list") or [])
     time = dashboard.get("time") or DEFAULT_TIME

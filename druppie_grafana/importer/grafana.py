@@ -3,7 +3,7 @@ compares) the form Grafana itself works with:
 
 - legacy `rows` (schemaVersion < 16) become row panels on the 24-column grid (span s -> width 2s,
   height px -> ceil(px / 38) grid units, packed as Grafana's upgradeToGridLayout/RowArea pack them);
-- a query without a refId gets the first free letter; a row header is drawn 1 high, full width;
+- a query without a refId gets the first free letter; a gridPos without x or y is at 0; a row header is drawn 1 high, full width;
 - a datasource named by a string becomes a reference: `$var`/`${var}` -> {type of that datasource
   variable, uid: the text}, `${DS_X}` -> {type of that `__inputs` entry, uid: the text},
   `-- Grafana --` / `-- Mixed --` / `-- Dashboard --` -> Grafana's built-in references, `default` -> none.
@@ -175,6 +175,8 @@ def as_loaded(dashboard: dict, inputs: list[dict] | None = None) -> dict:
     out = rows_to_panels(copy.deepcopy(dashboard))
     for panel in _each_panel(out):
         _ref_ids(panel)
+        if isinstance(panel.get("gridPos"), dict):  # Grafana's PanelModel defaults a missing x or y to 0
+            panel["gridPos"] = {"x": 0, "y": 0, **panel["gridPos"]}
         if panel.get("type") == "row" and isinstance(panel.get("gridPos"), dict):
             panel["gridPos"] = {**panel["gridPos"], "x": 0, "w": COLUMNS, "h": 1}  # how Grafana draws a row
     inputs = inputs if inputs is not None else list(out.get("__inputs") or [])

@@ -75,8 +75,10 @@ def _expressible(panels: list[dict], rows: list[Row]) -> bool:
     return positions(placed) == positions(panels)
 
 
-def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any]) -> tuple[Call, str]:
-    """The expression placing panels, and a comment line saying which form was used and why."""
+def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any],
+                within: Callable[[Any], Any] = lambda v: v) -> tuple[Call, str]:
+    """The expression placing panels, and a comment line saying which form was used and why
+    (`within` writes the datasource references inside a row's kept keys)."""
     panels = reading_order(panels)
     segments = _segments(panels)
     complete = all(isinstance(p.get("gridPos"), dict) and all(isinstance(p["gridPos"].get(k), int) for k in "hwxy")
@@ -99,7 +101,7 @@ def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any]) -> tuple[
                                                                   "collapsed")}
             placed.append(Call.of("RowPanel", title=panel.get("title", ""), gridPos=grid,
                                   collapsed=bool(panel.get("collapsed")), panels=inner or None,
-                                  extraJson=extra or None))
+                                  extraJson=within(extra) or None))
         else:
             placed.append(_with_pos(panel_expr(panel), panel))
     return Call.of("as_placed", placed), "# layout kept as saved: layout() rows cannot place these panels exactly"
