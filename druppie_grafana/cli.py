@@ -21,6 +21,8 @@ VERBS = {
     "preview": "preview",
     "setup": "setup",
     "new": "new",
+    "import": "import_dashboards",
+    "pull": "pull",
 }
 DEFAULT_VERB = "build"
 

@@ -145,7 +145,7 @@ def compare(res: Resource, remote: Remote | None, owner: str, handler: Handler) 
         if not remote.comparable.get("dashboard"):
             change.diff = "  (Grafana cannot show its classic form: it answered 406)\n"
     elif state == EDITED:
-        change.blocked = DRIFT
+        change.blocked = DRIFT + (f"; `pull {res.uid}` brings the edit into code" if res.kind == DASHBOARD else "")
     elif state == OTHER:
         change.blocked = other_owner(remote.owner_mark or "")
     elif state == NOT_OURS and handler.prunable:

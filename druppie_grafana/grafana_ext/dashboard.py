@@ -54,20 +54,25 @@ def _field_config(config: dict | None) -> dict:
     return config
 
 
+def without_panel_defaults(panel: dict) -> dict:
+    """panel (changed in place) without default-off keys and an unused repeat, fieldConfig in full form."""
+    for key in DEFAULT_FALSE_PANEL_KEYS:
+        if panel.get(key) is False:
+            del panel[key]
+    if not panel.get("repeat"):
+        for key in ("repeat", "repeatDirection", "maxPerRow"):
+            panel.pop(key, None)
+    panel["fieldConfig"] = _field_config(panel.get("fieldConfig"))
+    return panel
+
+
 def _panel(panel: dict, problems: list[str]) -> dict:
     name = f"panel {panel.get('id')} {panel.get('title', '')!r}"
     if panel.get("type") == "row":
         row = {k: panel[k] for k in ROW_KEYS if panel.get(k) is not None}
         row["panels"] = [_panel(p, problems) for p in row.get("panels", [])]
         return row
-    out = {k: v for k, v in panel.items() if v is not None and k not in LEGACY_PANEL_KEYS}
-    for key in DEFAULT_FALSE_PANEL_KEYS:
-        if out.get(key) is False:
-            del out[key]
-    if not out.get("repeat"):
-        for key in ("repeat", "repeatDirection", "maxPerRow"):
-            out.pop(key, None)
-    out["fieldConfig"] = _field_config(out.get("fieldConfig"))
+    out = without_panel_defaults({k: v for k, v in panel.items() if v is not None and k not in LEGACY_PANEL_KEYS})
     out.setdefault("options", {})
     for where, ref in [("datasource", out.get("datasource"))] + [
             (f"targets[{i}].datasource", t.get("datasource")) for i, t in enumerate(out.get("targets", []))]:

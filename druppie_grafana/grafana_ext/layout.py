@@ -7,7 +7,11 @@
 
 Each Row starts with a row header (when titled), then its cells left to right; a cell that does not
 fit in what is left of the line starts a new line. Cells without a width share the line equally.
-Ids are assigned 1, 2, 3 ... in reading order, so they are unique and stable.
+Ids are assigned 1, 2, 3 ... in reading order, so they are unique and stable. A collapsed row keeps
+its panels inside it (placed as if it were open); the next row starts right below its header.
+
+as_placed() keeps the gridPos each panel was given, for a layout rows cannot express (what `import`
+writes when a dashboard saved in Grafana has gaps or panels stacked beside a taller one).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import itertools
 from typing import Any, Iterable, Sequence
 
 import attr
-from grafanalib.core import GridPos, RowPanel
+from grafanalib.core import GridPos, Repeat, RowPanel
 
 COLUMNS = 24
 
@@ -44,6 +48,8 @@ class Row:
     cells: Sequence[Any] = attr.ib(converter=lambda cells: tuple(c if isinstance(c, Cell) else Cell(c)
                                                                   for c in cells))
     height: int = attr.ib(default=8)
+    collapsed: bool = attr.ib(default=False)
+    repeat: str | None = attr.ib(default=None)  # the variable the row repeats for
 
 
 def _widths(cells: Sequence[Cell]) -> list[int]:
@@ -65,19 +71,41 @@ def layout(rows: Iterable[Row]) -> list[Any]:
     placed: list[Any] = []
     y = 0
     for row in rows:
+        header = None
         if row.title is not None:
-            placed.append(RowPanel(title=row.title, gridPos=GridPos(h=1, w=COLUMNS, x=0, y=y), id=next(ids)))
+            header = RowPanel(title=row.title, gridPos=GridPos(h=1, w=COLUMNS, x=0, y=y), id=next(ids),
+                              collapsed=row.collapsed, repeat=Repeat(variable=row.repeat))
+            placed.append(header)
             y += 1
-        x, line_height = 0, 0
+        inside: list[Any] = []
+        x, line_height, top = 0, 0, y
         for cell, width in zip(row.cells, _widths(row.cells)):
             if x + width > COLUMNS:
                 y, x, line_height = y + line_height, 0, 0
             height = cell.height or row.height
-            placed.append(attr.evolve(cell.panel, gridPos=GridPos(h=height, w=width, x=x, y=y), id=next(ids)))
+            inside.append(attr.evolve(cell.panel, gridPos=GridPos(h=height, w=width, x=x, y=y), id=next(ids)))
             x += width
             line_height = max(line_height, height)
         y += line_height
+        if header is not None and row.collapsed:
+            placed[-1] = attr.evolve(header, panels=inside)
+            y = top
+        else:
+            placed.extend(inside)
     return placed
+
+
+def as_placed(panels: Iterable[Any]) -> list[Any]:
+    """Panels whose gridPos is given, with ids 1..n in the order given (a collapsed row's panels
+    numbered right after it)."""
+    ids = itertools.count(1)
+    out = []
+    for panel in panels:
+        panel = attr.evolve(panel, id=next(ids))
+        if getattr(panel, "panels", None):
+            panel = attr.evolve(panel, panels=[attr.evolve(p, id=next(ids)) for p in panel.panels])
+        out.append(panel)
+    return out
 
 
 def _name(panel: dict) -> str:

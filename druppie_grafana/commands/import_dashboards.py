@@ -1,0 +1,70 @@
+"""`import PATH...`: dashboard JSON -> definition modules in dashboards/ that build back into it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..build import Project, checked_resources
+from ..errors import DruppieError, UsageError
+
+HELP = "turn dashboard JSON (classic: bare, UI export, API payload, Kubernetes object) into definitions in dashboards/"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="dashboard JSON files")
+    parser.add_argument("--to", type=Path, default=None, help="folder to write to (default: ROOT/dashboards)")
+    parser.add_argument("--force", action="store_true", help="overwrite a definition file that exists")
+
+
+def report_lines(result) -> list[str]:
+    """The round trip of one import, in lines for the terminal."""
+    if result.error:
+        return [f"  the module does not build: {result.error}"]
+    if result.exact:
+        return ["  round trip: builds back into the same dashboard (after Grafana's own normalisation)"]
+    lines = []
+    if result.dropped:
+        lines.append(f"  legacy keys the build drops ({len(result.dropped)}): " + "; ".join(result.dropped[:5])
+                     + (" ..." if len(result.dropped) > 5 else ""))
+    if result.differences:
+        lines.append(f"  differs from the original in {len(result.differences)} place(s):")
+        lines += [f"    {d}" for d in result.differences[:10]]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..importer.emit import module_text
+    from ..importer.naming import module_name
+    from ..importer.read import read
+    from ..importer.roundtrip import compare
+
+    project = Project(args.root)
+    folder = (args.to if args.to is not None else project.root / "dashboards").resolve()
+    sources = [read(Path(p)) for p in args.paths]  # every file read before anything is written
+    planned: dict[Path, tuple] = {}
+    for src in sources:
+        path = folder / f"{module_name(src.dashboard.get('uid'), Path(src.origin).stem)}.py"
+        if path in planned:
+            raise UsageError(f"{src.origin} and {planned[path][0].origin} would both be written to {path}; "
+                             "import them one at a time")
+        if path.exists() and not args.force:
+            raise UsageError(f"{path} exists already; nothing was written (pass --force to overwrite it)")
+        planned[path] = (src, module_text(src, path.stem))
+    folder.mkdir(parents=True, exist_ok=True)
+    status = 0
+    for path, (src, text) in planned.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} from {src.origin} ({src.form})")
+        result = compare(src, text, path.stem)
+        for line in report_lines(result):
+            print(line)
+        status = status or (0 if not result.error else 1)
+    if folder == (project.root / "dashboards").resolve() and project.environments_file.is_file():
+        try:
+            checked_resources(project, project.environment(args.env))
+            print("validate: the project builds and validates with the imported dashboards")
+        except DruppieError as exc:
+            print(f"validate refuses the project now; fix the imported definitions:\n{exc}")
+            status = 1
+    return status

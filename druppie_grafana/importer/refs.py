@@ -1,0 +1,56 @@
+"""Datasource references -> Python expressions: our roles as `ctx.datasource_uid(role)` locals,
+`$variable` references as DatasourceRef(type, "$var"), the rest as named dicts flagged FIXME."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .datasources import RoleMap
+from .pyrepr import Call, Code, one_line
+
+
+class Refs:
+    """Names the references of one dashboard and remembers which locals build() must define."""
+
+    def __init__(self, roles: RoleMap):
+        self.roles = roles
+        self.used_roles: set[str] = set()
+        self.foreign: dict[str, dict] = {}  # local name -> reference dict we do not provision
+
+    def expr(self, ref: Any) -> Any:
+        if ref is None:
+            return None
+        role = self.roles.role(ref)
+        if role:
+            self.used_roles.add(role)
+            return Code(role)
+        if self.roles.is_variable(ref) and set(ref) == {"type", "uid"} and isinstance(ref.get("type"), str):
+            return Call.of("DatasourceRef", ref["type"], ref["uid"])
+        if self.roles.is_builtin(ref) or self.roles.is_variable(ref) or not isinstance(ref, dict):
+            return ref
+        for name, kept in self.foreign.items():
+            if kept == ref:
+                return Code(name)
+        base = re.sub(r"\W+", "_", str(ref.get("type") or "datasource")).strip("_").lower() or "datasource"
+        name, n = f"{base}_datasource", 2
+        while name in self.foreign:
+            name, n = f"{base}_datasource_{n}", n + 1
+        self.foreign[name] = ref
+        return Code(name)
+
+    def within(self, value: Any) -> Any:
+        """value with every `datasource` reference inside it written as an expression."""
+        if isinstance(value, dict):
+            return {k: self.expr(v) if k == "datasource" and v is not None else self.within(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.within(v) for v in value]
+        return value
+
+    def locals(self) -> list[str]:
+        """The lines that open build(): one per role used, one per kept datasource."""
+        lines = [f'{role} = DatasourceRef("{role}", ctx.datasource_uid("{role}"))' for role in sorted(self.used_roles)]
+        lines += [f"{name} = {one_line(ref)}  # FIXME: datasource not provisioned here"
+                  for name, ref in sorted(self.foreign.items())]
+        return lines
