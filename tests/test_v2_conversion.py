@@ -59,7 +59,10 @@ PAIRS = _pairs()
 
 def test_the_corpus_is_there():
     assert len([n for n in PAIRS if n not in REFUSED]) >= 9, sorted(PAIRS)  # 9 here, 2 more in ../shared
-    assert set(REFUSED) <= set(PAIRS), "a listed refusal has no input file"
+    if SHARED.is_dir():  # panel-library lives in ../shared (only the team's checkouts have it)
+        assert set(REFUSED) <= set(PAIRS), "a listed refusal has no input file"
+    else:
+        assert set(REFUSED) - set(PAIRS) <= {"v1beta1.panel-library.v42"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in PAIRS if n not in REFUSED))
@@ -74,6 +77,8 @@ def test_conversion_equals_grafanas(name):
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_unsupported_pairs_are_refused_with_a_reason(name):
+    if name not in PAIRS:
+        pytest.skip(f"{name} is in ../shared/corpus, which is absent here")
     source, _ = PAIRS[name]
     dashboard = json.loads(source.read_text())
     with pytest.raises(ConversionRefused) as exc:
