@@ -13,54 +13,17 @@ compares) the form Grafana itself works with:
 from __future__ import annotations
 
 import copy
-import math
 import re
 from typing import Any
 
-COLUMNS, DEFAULT_SPAN, DEFAULT_ROW_HEIGHT_PX, GRID_UNIT_PX = 24, 4, 250, 38
+from ..legacy_rows import COLUMNS, DEFAULT_ROW_HEIGHT, RowArea, grid_height, span_width
+
 BUILTIN_REFS = {
     "-- Grafana --": {"type": "datasource", "uid": "grafana"},
     "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_]\w*)\}?$")
-
-
-def _grid_height(height: Any, default: int) -> int:
-    if height in (None, ""):
-        return default
-    px = float(str(height).removesuffix("px"))
-    return max(1, math.ceil(px / GRID_UNIT_PX))
-
-
-class _RowArea:
-    """Grafana's RowArea: the columns of one legacy row and how far down each is filled."""
-
-    def __init__(self, height: int, y: int):
-        self.area, self.y, self.height = [0] * COLUMNS, y, height
-
-    def add(self, pos: dict) -> None:
-        for i in range(pos["x"], min(COLUMNS, pos["x"] + pos["w"])):
-            self.area[i] = max(self.area[i], pos["y"] + pos["h"] - self.y)
-
-    def place(self, width: int, once: bool = False) -> tuple[int, int] | None:
-        start = end = None
-        for i in range(COLUMNS - 1, -1, -1):
-            if self.height - self.area[i] <= 0:
-                break
-            if end is None:
-                end = i
-            elif i < COLUMNS - 1 and self.area[i] <= self.area[i + 1]:
-                start = i
-            else:
-                break
-        if start is not None and end is not None and end - start >= width - 1:
-            return start, max(self.area[start:])
-        if once:
-            return None
-        self.y += self.height
-        self.area = [0] * COLUMNS
-        return self.place(width, True)
 
 
 def rows_to_panels(dashboard: dict) -> dict:
@@ -75,7 +38,7 @@ def rows_to_panels(dashboard: dict) -> dict:
     for row in rows:
         if row.get("repeatIteration"):
             continue
-        row_height = _grid_height(row.get("height"), math.ceil(DEFAULT_ROW_HEIGHT_PX / GRID_UNIT_PX))
+        row_height = grid_height(row.get("height") or DEFAULT_ROW_HEIGHT)
         header = None
         if show_rows:
             header = {"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse")),
@@ -84,18 +47,19 @@ def rows_to_panels(dashboard: dict) -> dict:
                 header["repeat"] = row["repeat"]
             panels.append(header)
             y += 1
-        area = _RowArea(row_height, y)
+        area = RowArea(row_height, y)
         for panel in row.get("panels") or []:
             panel = dict(panel)
-            width = int(math.floor(panel.pop("span", None) or DEFAULT_SPAN)) * 2
-            height = _grid_height(panel.pop("height", None), row_height)
+            width = span_width(panel.pop("span", None))
+            height = panel.pop("height", None)
+            height = grid_height(height) if height not in (None, "") else row_height
             spot = area.place(width)
             if spot is None:
                 raise ValueError(f"legacy row {row.get('title', '')!r}: panel {panel.get('title', '')!r} "
                                  f"({width} columns) does not fit the grid")
             y = area.y
             panel["gridPos"] = {"x": spot[0], "y": y + spot[1], "w": width, "h": height}
-            area.add(panel["gridPos"])
+            area.add(**panel["gridPos"])
             (header["panels"] if header is not None and header["collapsed"] else panels).append(panel)
         if not (header is not None and header["collapsed"]):
             y += row_height

@@ -10,12 +10,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-COLUMNS = 24
-CELL_HEIGHT = 30  # GRID_CELL_HEIGHT
-CELL_MARGIN = 8  # GRID_CELL_VMARGIN
+from ..legacy_rows import CELL_HEIGHT, CELL_MARGIN, COLUMNS, DEFAULT_ROW_HEIGHT, RowArea, grid_height, span_width
+
 DEFAULT_GRID_POS = {"x": 0, "y": 0, "w": 6, "h": 3}  # PanelModel's default
-DEFAULT_ROW_HEIGHT = 250
-MIN_PANEL_HEIGHT = CELL_HEIGHT * 3
 
 
 @dataclass
@@ -74,46 +71,7 @@ def height_px(h: int) -> int:
     return h * CELL_HEIGHT + max(h - 1, 0) * CELL_MARGIN
 
 
-# ---- schemaVersion < 16: rows of spans -> gridPos (DashboardMigrator.upgradeToGridLayout) -------------
-
-def _grid_height(height: Any) -> int:
-    if isinstance(height, str):
-        height = _int(height.replace("px", ""), DEFAULT_ROW_HEIGHT)
-    height = _int(height, DEFAULT_ROW_HEIGHT)
-    return math.ceil(max(height, MIN_PANEL_HEIGHT) / (CELL_HEIGHT + CELL_MARGIN))
-
-
-class _RowArea:
-    def __init__(self, height: int, y: int):
-        self.area = [0] * COLUMNS
-        self.y = y
-        self.height = height
-
-    def add(self, x: int, y: int, w: int, h: int) -> None:
-        for i in range(x, min(x + w, COLUMNS)):
-            if not self.area[i] or y + h - self.y > self.area[i]:
-                self.area[i] = y + h - self.y
-
-    def place(self, width: int, once: bool = False) -> tuple[int, int] | None:
-        start = end = None
-        for i in range(COLUMNS - 1, -1, -1):
-            if self.height - self.area[i] > 0:
-                if end is None:
-                    end = i
-                elif i < COLUMNS - 1 and self.area[i] <= self.area[i + 1]:
-                    start = i
-                else:
-                    break
-            else:
-                break
-        if start is not None and end is not None and end - start >= width - 1:
-            return start, max(self.area[start:])
-        if once:
-            return None
-        self.y += self.height
-        self.area = [0] * COLUMNS
-        return self.place(width, True)
-
+# ---- schemaVersion < 16: rows of spans -> gridPos (druppie_grafana/legacy_rows.py) -------------
 
 def migrate_rows(dashboard: dict) -> list[dict]:
     """Panels with gridPos, as Grafana makes them from an old dashboard's `rows` (copies; `__path` kept)."""
@@ -126,7 +84,7 @@ def migrate_rows(dashboard: dict) -> list[dict]:
     for r, row in enumerate(rows):
         if row.get("repeatIteration"):
             continue
-        row_height = _grid_height(row.get("height") or DEFAULT_ROW_HEIGHT)
+        row_height = grid_height(row.get("height") or DEFAULT_ROW_HEIGHT)
         row_panel = None
         if show_rows:
             row_panel = {"__path": f"$.rows[{r}]", "id": next_id, "type": "row", "title": row.get("title") or "",
@@ -134,14 +92,14 @@ def migrate_rows(dashboard: dict) -> list[dict]:
                          "gridPos": {"x": 0, "y": y, "w": COLUMNS, "h": row_height}}
             next_id += 1
             y += 1
-        area = _RowArea(row_height, y)
+        area = RowArea(row_height, y)
         for p, original in enumerate(row.get("panels") or []):
             if not isinstance(original, dict):
                 continue
             panel = {k: v for k, v in original.items() if k != "span"}
             panel["__path"] = f"$.rows[{r}].panels[{p}]"
-            width = math.floor(_int(original.get("span"), 4) or 4) * (COLUMNS // 12)
-            height = _grid_height(original["height"]) if original.get("height") else row_height
+            width = span_width(original.get("span"))
+            height = grid_height(original["height"]) if original.get("height") else row_height
             place = area.place(width) or (0, 0)
             y = area.y
             panel["gridPos"] = {"x": place[0], "y": y + place[1], "w": width, "h": height}
