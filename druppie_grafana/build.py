@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .checks.gate import validation_gate
+from .checks.finding import Finding
+from .checks.gate import validation_gate, warning_line
 from .definitions import BuildContext, Definition, load_definitions, traceback_problem
 from .environments import ENVIRONMENTS_FILE, Environment, load_environments
 from .errors import InputError, Problem
@@ -30,9 +31,9 @@ OUTPUTS: list[OutputAdapter] = [
     helm_files,  # helm/: values for tempo, opentelemetry-collector, grafana sidecars, loki
 ]
 
-# Gates run on the built resources before anything is written or pushed. Each returns warning lines
-# to show, and raises InputError when the resources must not go further.
-Gate = Callable[[list[Resource], Environment], list[str]]
+# Gates run on the built resources before anything is written or pushed. Each returns its findings
+# (warnings: errors raise InputError, and the resources go no further).
+Gate = Callable[[list[Resource], Environment], list[Finding]]
 GATES: list[Gate] = [validation_gate]
 
 
@@ -178,21 +179,25 @@ def write_tree(files: dict[str, str], dest: Path) -> None:
 
 @dataclass(frozen=True)
 class Checked:
-    """Resources that passed every gate, and the files every output adapter made of them."""
+    """Resources that passed every gate, the gates' findings, and the files every output adapter made."""
 
     resources: list[Resource]
-    warnings: list[str]
+    findings: list[Finding]
     files: dict[str, str]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [warning_line(f) for f in self.findings]
 
 
 def check(project: Project, env: Environment) -> Checked:
     """Build, gate and render: what build, validate, plan and apply all go through, so an input one
     verb refuses (an output adapter's refusal included) is refused by every verb."""
     resources = build_resources(project, env)
-    warnings: list[str] = []
+    findings: list[Finding] = []
     for gate in GATES:
-        warnings.extend(gate(resources, env))
-    return Checked(resources, warnings, render(resources, env))
+        findings.extend(gate(resources, env))
+    return Checked(resources, findings, render(resources, env))
 
 
 def checked_resources(project: Project, env: Environment) -> tuple[list[Resource], list[str]]:
@@ -204,9 +209,13 @@ def checked_resources(project: Project, env: Environment) -> tuple[list[Resource
 class BuildResult:
     env: Environment
     resources: list[Resource]
-    warnings: list[str]
+    findings: list[Finding]  # the gate's warnings (preview shows them on their panels)
     out: Path
     files: dict[str, str]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [warning_line(f) for f in self.findings]
 
 
 def build(project: Project, env_name: str | None) -> BuildResult:
@@ -214,4 +223,4 @@ def build(project: Project, env_name: str | None) -> BuildResult:
     checked = check(project, env)
     out = project.output_dir(env)
     write_tree(checked.files, out)
-    return BuildResult(env, checked.resources, checked.warnings, out, checked.files)
+    return BuildResult(env, checked.resources, checked.findings, out, checked.files)

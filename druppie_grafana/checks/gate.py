@@ -31,14 +31,18 @@ def check_build(resources: list[Resource], env: Environment, config: RuleConfig 
     return run_checks(checked, config)
 
 
-def validation_gate(resources: list[Resource], env: Environment) -> list[str]:
+def validation_gate(resources: list[Resource], env: Environment) -> list[Finding]:
+    """Every finding on the built resources (kept for whoever shows them: preview); errors stop here."""
     findings = check_build(resources, env)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         raise InputError([Problem(f.file, f.path, f"[{f.rule}] {f.message}", f.hint) for f in errors])
-    # one line each: the full text is validate's (a 550-character warning on every verb buries the output)
-    return [f"[{f.rule}] {_first_sentence(f.message)} ({f.file}: {f.path}; `validate` shows the details)"
-            for f in findings]
+    return findings
+
+
+def warning_line(f: Finding) -> str:
+    """One line per warning: the full text is validate's (a 550-character warning on every verb buries the output)."""
+    return f"[{f.rule}] {_first_sentence(f.message)} ({f.file}: {f.path}; `validate` shows the details)"
 
 
 def _first_sentence(text: str) -> str:

@@ -29,13 +29,11 @@ def run(args: argparse.Namespace) -> int:
         files = files_site([Path(p) for p in args.paths], contract)
         out = args.out or project.root / "build" / "preview"
     else:
-        from ..checks.gate import check_build
         result = build(project, args.env)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"built environment {result.env.name}: {len(result.resources)} resources -> {result.out}")
-        files = environment_site(result.resources, check_build(result.resources, result.env), result.env.name,
-                                 result.env.contract)
+        files = environment_site(result.resources, result.findings, result.env.name, result.env.contract)  # the gate's
         out = args.out or result.out / "preview"
     write_tree(files, out.resolve())
     print(f"preview: {out.resolve() / 'index.html'} (opens from disk: no server, no network)")
