@@ -146,7 +146,12 @@ def test_two_builds_are_byte_identical(project_root, tmp_path):
 
 
 def test_build_prints_what_it_wrote(scratch_project):
-    result = subprocess.run([sys.executable, "-m", "druppie_grafana.cli", "--root", str(scratch_project)],
+    short = subprocess.run([sys.executable, "-m", "druppie_grafana.cli", "--root", str(scratch_project)],
+                           capture_output=True, text=True)
+    assert short.returncode == 0, short.stderr
+    assert "wrote build/dev/api/" in short.stdout and "next: `python provision.py preview`" in short.stdout
+    assert len(short.stdout.splitlines()) <= 6  # a summary and the next step, not one line per file
+    result = subprocess.run([sys.executable, "-m", "druppie_grafana.cli", "build", "-v", "--root", str(scratch_project)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "wrote build/dev/provisioning/datasources/druppie-tempo.yaml" in result.stdout
