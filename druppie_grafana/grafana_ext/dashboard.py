@@ -84,6 +84,11 @@ def _panel(panel: dict, problems: list[str]) -> dict:
     return out
 
 
+def panel_as_built(panel: dict) -> dict:
+    """One panel as to_grafana_json writes it (problems are the whole dashboard's to report)."""
+    return _panel(panel, [])
+
+
 def _variable(variable: dict) -> dict:
     drop = LEGACY_VARIABLE_KEYS + (() if variable.get("type") == "interval" else INTERVAL_ONLY_VARIABLE_KEYS)
     return {k: v for k, v in variable.items() if k not in drop and v is not None}

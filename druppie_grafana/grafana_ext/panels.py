@@ -12,7 +12,7 @@ from typing import Any
 
 import attr
 import grafanalib.core as core
-from attr.validators import in_, instance_of
+from attr.validators import in_, instance_of, optional
 
 from .targets import DatasourceRef
 
@@ -57,13 +57,35 @@ def merge() -> dict:
 # ---- panels --------------------------------------------------------------------------------------
 
 
+def _none_means_unwritten(cls, fields):
+    """Every attribute also takes None: the key it writes is then left out, as in a panel Grafana saved
+    without it (import sets None for such keys; see importer/typed.py)."""
+    return [f.evolve(validator=optional(f.validator)) if f.validator is not None else f for f in fields]
+
+
+def _without_nones(value: Any) -> Any:
+    """value without None values, and without the dicts that held nothing else."""
+    if isinstance(value, dict):
+        inner = {k: _without_nones(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in inner.items() if not (v == {} and value[k] != {})}
+    return value
+
+
+def _unwritten_left_out(data: dict) -> dict:
+    """data without the None values of its options and fieldConfig (top-level Nones the build drops)."""
+    for key in ("options", "fieldConfig"):
+        if isinstance(data.get(key), dict):
+            data[key] = _without_nones(data[key])
+    return data
+
+
 def _datasource(instance, attribute, value):
     if value is not None and not isinstance(value, DatasourceRef):
         raise ValueError(f"{type(instance).__name__} {instance.title!r}: dataSource must be a DatasourceRef "
                          f"(type and uid), not {value!r}; Grafana no longer resolves datasource names")
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class ExtPanel(core.Panel):
     """Shared behaviour: a typed datasource reference, no grafanalib maxDataPoints cap, and
     fieldConfig defaults/overrides and options written the way Grafana writes them."""
@@ -86,14 +108,14 @@ class ExtPanel(core.Panel):
         defaults = {**self.field_defaults(), **self.fieldDefaults}
         if self.unit:
             defaults["unit"] = self.unit
-        return self.panel_json({
+        return _unwritten_left_out(self.panel_json({
             "type": self.PANEL_TYPE,
             "options": self.options(),
             "fieldConfig": {"defaults": defaults, "overrides": self.overrides},
-        })
+        }))
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class Traces(ExtPanel):
     """The trace view: a Gantt chart of one trace's spans, with span details and links to logs.
 
@@ -103,7 +125,7 @@ class Traces(ExtPanel):
     PANEL_TYPE = "traces"
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class NodeGraph(ExtPanel):
     """A graph of nodes and edges, e.g. Tempo's service map."""
 
@@ -127,7 +149,7 @@ class NodeGraph(ExtPanel):
                 "zoomMode": self.zoomMode}
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class Logs(ExtPanel):
     """Log lines; with enableLogDetails each line shows its fields and the Loki derived-field link
     to its trace."""
@@ -151,7 +173,7 @@ class Logs(ExtPanel):
         return {key: getattr(self, key) for key in keys}
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class Table(ExtPanel):
     """A table in Grafana 8+ form (grafanalib's Table writes the legacy columns/styles keys)."""
 
@@ -173,7 +195,7 @@ class Table(ExtPanel):
                 "color": {"mode": "thresholds"}}
 
 
-@attr.s
+@attr.s(field_transformer=_none_means_unwritten)
 class TimeSeries(core.TimeSeries):
     """grafanalib's TimeSeries with a typed datasource and no 100-point cap (Grafana picks the
     resolution from the panel width)."""
@@ -185,7 +207,8 @@ class TimeSeries(core.TimeSeries):
         data = super().to_json_data()
         # Grafana 8+ shows or hides the legend with showLegend; "hidden" is grafanalib's legacy mode.
         legend = data["options"]["legend"]
-        legend["showLegend"] = legend["displayMode"] != "hidden"
-        if not legend["showLegend"]:
-            legend["displayMode"] = "list"
-        return data
+        if legend.get("displayMode") == "hidden":
+            legend["displayMode"], legend["showLegend"] = "list", False
+        else:
+            legend.setdefault("showLegend", True)  # unless extraJson says otherwise
+        return _unwritten_left_out(data)

@@ -4,6 +4,12 @@ Field names follow Grafana's query models (the foundation SDK's tempo/loki/prome
 Tempo `queryType` traceql | traceqlSearch | serviceMap, `tableType` traces | spans, `limit`, `spss`,
 `filters`, `metricsQueryType`; Loki `expr`, `queryType` range | instant; Prometheus `expr`, `range`,
 `instant`, `exemplar`, `format`.
+
+Every target takes `extraJson`: keys Grafana saved that the class does not model, merged over its
+JSON the way grafanalib merges a panel's extraJson (import writes them; see importer/typed.py).
+A datasource left at None is the panel's, as Grafana resolves it; a key whose value is None is not
+written, so Grafana's own default applies (for Prometheus: a range query, no exemplars, time_series;
+promlib models/query.go runs a query with neither `range` nor `instant` as a range query).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import attr
 from attr.validators import in_, instance_of, optional
 
+from .extra_json import merged
 from .queries import quote
 
 TEMPO, LOKI, PROMETHEUS = "tempo", "loki", "prometheus"
@@ -29,19 +36,29 @@ class DatasourceRef:
 
 def _ref(expected_type: str):
     def check(instance, attribute, value):
-        if not isinstance(value, DatasourceRef) or value.type != expected_type:
+        if value is not None and (not isinstance(value, DatasourceRef) or value.type != expected_type):
             raise ValueError(f"{type(instance).__name__}.{attribute.name} must be a DatasourceRef of type "
                              f"{expected_type!r}, got {value!r}")
     return check
 
 
 def _base(target, query_type: str | None = None) -> dict:
-    data = {"datasource": target.datasource, "refId": target.refId}
+    data = {"datasource": target.datasource, "refId": target.refId} if target.datasource is not None else {
+        "refId": target.refId}
     if query_type:
         data["queryType"] = query_type
     if target.hide:
         data["hide"] = True
     return data
+
+
+def _written(data: dict, target) -> dict:
+    """data without the keys left at None, with the target's extraJson merged over it."""
+    return merged({k: v for k, v in data.items() if v is not None}, target.extraJson)
+
+
+def _extra():
+    return attr.ib(factory=dict, validator=instance_of(dict), kw_only=True)
 
 
 # ---- Tempo ---------------------------------------------------------------------------------------
@@ -61,6 +78,7 @@ class TraceQL:
     limit: int | None = attr.ib(default=20)
     spss: int | None = attr.ib(default=None)  # spans per spanset
     hide: bool = attr.ib(default=False)
+    extraJson: dict = _extra()
 
     def to_json_data(self):
         data = _base(self, "traceql")
@@ -69,7 +87,7 @@ class TraceQL:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         data["filters"] = []  # required by Grafana's TempoQuery model, unused in code mode
-        return data
+        return _written(data, self)
 
 
 @attr.s(frozen=True)
@@ -82,6 +100,7 @@ class TraceQLMetrics:
     step: str | None = attr.ib(default=None)
     exemplars: int | None = attr.ib(default=None)
     hide: bool = attr.ib(default=False)
+    extraJson: dict = _extra()
 
     def __attrs_post_init__(self):
         if "|" not in self.query:
@@ -94,7 +113,7 @@ class TraceQLMetrics:
             data["step"] = self.step
         if self.exemplars is not None:
             data["exemplars"] = self.exemplars
-        return data
+        return _written(data, self)
 
 
 @attr.s(frozen=True)
@@ -145,6 +164,7 @@ class TraceQLSearch:
     limit: int = attr.ib(default=20)
     spss: int | None = attr.ib(default=None)
     hide: bool = attr.ib(default=False)
+    extraJson: dict = _extra()
 
     @property
     def query(self) -> str:
@@ -157,7 +177,7 @@ class TraceQLSearch:
                      "limit": self.limit})
         if self.spss is not None:
             data["spss"] = self.spss
-        return data
+        return _written(data, self)
 
 
 @attr.s(frozen=True)
@@ -172,6 +192,7 @@ class ServiceMap:
     refId: str = attr.ib(default="A")
     includeNamespace: bool = attr.ib(default=False)
     hide: bool = attr.ib(default=False)
+    extraJson: dict = _extra()
 
     def to_json_data(self):
         data = _base(self, "serviceMap")
@@ -180,7 +201,7 @@ class ServiceMap:
             data["serviceMapQuery"] = self.filter
         if self.includeNamespace:
             data["serviceMapIncludeNamespace"] = True
-        return data
+        return _written(data, self)
 
 
 # ---- Loki ----------------------------------------------------------------------------------------
@@ -194,18 +215,17 @@ class LokiQuery:
     expr: str = attr.ib(validator=instance_of(str))
     refId: str = attr.ib(default="A")
     legendFormat: str | None = attr.ib(default=None)
-    queryType: str = attr.ib(default="range", validator=in_(("range", "instant")))
+    queryType: str | None = attr.ib(default="range", validator=optional(in_(("range", "instant"))))
     maxLines: int | None = attr.ib(default=None)
     hide: bool = attr.ib(default=False)
+    editorMode: str | None = attr.ib(default="code", validator=optional(in_(("code", "builder"))))
+    extraJson: dict = _extra()
 
     def to_json_data(self):
         data = _base(self, self.queryType)
-        data.update({"expr": self.expr, "editorMode": "code"})
-        if self.legendFormat is not None:
-            data["legendFormat"] = self.legendFormat
-        if self.maxLines is not None:
-            data["maxLines"] = self.maxLines
-        return data
+        data.update({"expr": self.expr, "editorMode": self.editorMode, "legendFormat": self.legendFormat,
+                     "maxLines": self.maxLines})
+        return _written(data, self)
 
 
 # ---- Prometheus ----------------------------------------------------------------------------------
@@ -219,12 +239,17 @@ class PrometheusQuery:
     datasource: DatasourceRef = attr.ib(validator=_ref(PROMETHEUS))
     expr: str = attr.ib(validator=instance_of(str))
     refId: str = attr.ib(default="A")
-    legendFormat: str = attr.ib(default="__auto")
-    exemplar: bool = attr.ib(default=False, validator=instance_of(bool))
-    instant: bool = attr.ib(default=False, validator=instance_of(bool))
-    format: str = attr.ib(default="time_series", validator=in_(("time_series", "table", "heatmap")))
+    legendFormat: str | None = attr.ib(default="__auto")
+    exemplar: bool | None = attr.ib(default=False, validator=optional(instance_of(bool)))
+    instant: bool | None = attr.ib(default=False, validator=optional(instance_of(bool)))
+    format: str | None = attr.ib(default="time_series", validator=optional(in_(("time_series", "table", "heatmap"))))
     interval: str | None = attr.ib(default=None)
     hide: bool = attr.ib(default=False)
+    editorMode: str | None = attr.ib(default="code", validator=optional(in_(("code", "builder"))))
+    # A range query unless instant; both True is Grafana's "Both". None writes no `range` key.
+    range: bool | None = attr.ib(default=attr.Factory(lambda self: not self.instant, takes_self=True),
+                                 validator=optional(instance_of(bool)))
+    extraJson: dict = _extra()
 
     def __attrs_post_init__(self):
         if self.exemplar and self.instant:
@@ -232,9 +257,7 @@ class PrometheusQuery:
 
     def to_json_data(self):
         data = _base(self)
-        data.update({"expr": self.expr, "editorMode": "code", "legendFormat": self.legendFormat,
-                     "range": not self.instant, "instant": self.instant, "exemplar": self.exemplar,
-                     "format": self.format})
-        if self.interval is not None:
-            data["interval"] = self.interval
-        return data
+        data.update({"expr": self.expr, "editorMode": self.editorMode, "legendFormat": self.legendFormat,
+                     "range": self.range, "instant": self.instant, "exemplar": self.exemplar,
+                     "format": self.format, "interval": self.interval})
+        return _written(data, self)

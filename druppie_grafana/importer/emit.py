@@ -11,6 +11,8 @@ from .panels import panel_call
 from .pyrepr import Call, Code, source
 from .read import Source
 from .refs import Refs
+from .typed import ALL as TYPED
+from .typed import EXT_PANELS, EXT_TARGETS, NAMES_USED
 from .variables import variable_call
 
 MARKER = "# imported by druppie-grafana import"
@@ -82,13 +84,20 @@ def _origin(src: Source) -> str:
     return f"{name} ({src.form})" if src.form != "dashboard" else name
 
 
-IMPORTS = [
-    ("grafanalib.core", ("Annotations", "Dashboard", "GridPos", "RowPanel", "Templating", "Time")),
-    ("druppie_grafana.grafana_ext.dashboard", ("to_grafana_json",)),
-    ("druppie_grafana.grafana_ext.kept", ("Panel", "Target", "Variable")),
-    ("druppie_grafana.grafana_ext.layout", ("Cell", "Row", "as_placed", "layout")),
-    ("druppie_grafana.grafana_ext.targets", ("DatasourceRef",)),
-]
+def _import_table() -> list[tuple[str, tuple[str, ...]]]:
+    """Module -> names a definition may use: the fixed ones and every typed class of typed.py."""
+    table = {"grafanalib.core": ["Annotations", "Dashboard", "GridPos", "RowPanel", "Templating", "Time"],
+             "druppie_grafana.grafana_ext.dashboard": ["to_grafana_json"],
+             "druppie_grafana.grafana_ext.kept": ["Panel", "Target", "Variable"],
+             "druppie_grafana.grafana_ext.layout": ["Cell", "Row", "as_placed", "layout"],
+             EXT_PANELS: [],
+             EXT_TARGETS: ["DatasourceRef"]}
+    for shape in TYPED:
+        table[shape.module] += [shape.name, *NAMES_USED.get(shape.name, ())]
+    return [(module, tuple(sorted(names))) for module, names in table.items()]
+
+
+IMPORTS = _import_table()
 
 
 def _imports(body: str) -> list[str]:

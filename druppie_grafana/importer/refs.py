@@ -6,8 +6,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..grafana_ext.targets import DatasourceRef
 from .datasources import RoleMap
 from .pyrepr import Call, Code, one_line
+
+
+def as_datasource_ref(ref: Any) -> DatasourceRef | None:
+    """A saved reference as a DatasourceRef (None stays None); ValueError unless it is exactly {type, uid}."""
+    if ref is None:
+        return None
+    if isinstance(ref, dict) and set(ref) == {"type", "uid"} and all(isinstance(v, str) for v in ref.values()):
+        return DatasourceRef(ref["type"], ref["uid"])
+    raise ValueError(f"not a {{type, uid}} datasource reference: {ref!r}")
 
 
 class Refs:
@@ -39,6 +49,11 @@ class Refs:
         self.foreign[name] = ref
         return Code(name)
 
+    def ref_expr(self, ref: Any) -> Any:
+        """expr() for a typed class, which takes a DatasourceRef rather than a dict."""
+        out = self.expr(ref)
+        return Call.of("DatasourceRef", out["type"], out["uid"]) if isinstance(out, dict) else out
+
     def within(self, value: Any) -> Any:
         """value with every `datasource` reference inside it written as an expression."""
         if isinstance(value, dict):
@@ -51,6 +66,14 @@ class Refs:
     def locals(self) -> list[str]:
         """The lines that open build(): one per role used, one per kept datasource."""
         lines = [f'{role} = DatasourceRef("{role}", ctx.datasource_uid("{role}"))' for role in sorted(self.used_roles)]
-        lines += [f"{name} = {one_line(ref)}  # FIXME: datasource not provisioned here"
+        lines += [f"{name} = {one_line(_written(ref))}  # FIXME: datasource not provisioned here"
                   for name, ref in sorted(self.foreign.items())]
         return lines
+
+
+def _written(ref: dict) -> Any:
+    try:
+        as_datasource_ref(ref)
+    except ValueError:
+        return ref  # extra keys: kept as the dict Grafana saved
+    return Call.of("DatasourceRef", ref["type"], ref["uid"])
