@@ -278,3 +278,36 @@ def test_the_lenient_reader_keeps_going_and_maps_paths_back():
     assert [p["id"] for p in data["panels"]] == [1, 9]
     assert reader.where("$.panels[0].gridPos") == "$.spec.layout.spec.items[0].spec"
     assert reader.where("$.panels[0].title") == "$.spec.elements.panel-1.spec.title"
+
+
+def test_damaged_v2_never_raises_anything_but_the_shape_error(corpus):
+    """Junk at random places of a real v2 spec: strict gives V2ShapeError (import: one UsageError), the
+    checks' lenient view gives a view; neither a traceback."""
+    import random
+
+    from druppie_grafana.checks.v2_view import V2View
+    from druppie_grafana.outputs.v2.to_classic import V2ShapeError
+    base = json.loads(_shared(corpus, "input", "v2beta1.tabs-with-nested-rows.json").read_text())["spec"]
+
+    def paths(value, path=()):
+        yield path
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in children:
+            yield from paths(child, path + (key,))
+    places = list(paths(base))[1:]
+    rng = random.Random(7)
+    for _ in range(400):
+        spec = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 3)):
+            path, where = rng.choice(places), spec
+            try:
+                for key in path[:-1]:
+                    where = where[key]
+                where[path[-1]] = rng.choice([None, 1, -3, "x", [], {}, [1], {"kind": 3}, True, {"spec": 1}])
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier change removed the way there
+        V2View(spec)
+        try:
+            to_classic(spec)
+        except V2ShapeError:
+            pass

@@ -37,7 +37,7 @@ def panel(name: str, element: Any, reader: Reader, at: tuple) -> dict:
         reader.fail(path + ("kind",), f"element kind {kind!r} is none of {', '.join(ELEMENT_KINDS)}")
     reader.map(at, path + ("spec",))
     out: dict[str, Any] = {"id": spec.get("id")}
-    if not isinstance(out["id"], int) and NAME_ID.match(name):
+    if not isinstance(out["id"], int) and isinstance(name, str) and NAME_ID.match(name):
         out["id"] = int(NAME_ID.match(name).group(1))
     if kind == "LibraryPanel":
         # pair panel-library: the reference and the title travel, the library holds the rest
@@ -69,8 +69,8 @@ def panel(name: str, element: Any, reader: Reader, at: tuple) -> dict:
         reader.map(at + ("targets", len(targets) - 1), q_path + ("query", "spec"))
     refs = [t.get("datasource") for t in targets]
     if refs:
-        keys = {(r or {}).get("uid") or (r or {}).get("type") for r in refs}
-        out["datasource"] = refs[0] if len(keys) == 1 else dict(MIXED)
+        keys = [r.get("uid") or r.get("type") if isinstance(r, dict) else r for r in refs]  # uid first, then type
+        out["datasource"] = refs[0] if all(k == keys[0] for k in keys) else dict(MIXED)
         if out["datasource"] is None:
             del out["datasource"]
     out["targets"] = targets

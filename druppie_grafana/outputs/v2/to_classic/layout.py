@@ -60,9 +60,9 @@ class Flattener:
         return bottom
 
     def _AutoGridLayout(self, spec: dict, path: tuple, top: int, into: list, at: tuple) -> int:
-        columns = _int(spec.get("maxColumnCount")) or AUTO_GRID_COLUMNS
+        columns = min(max(_int(spec.get("maxColumnCount")) or AUTO_GRID_COLUMNS, 1), COLUMNS)
         width = COLUMNS // columns
-        mode = spec.get("rowHeightMode", "standard")
+        mode = spec.get("rowHeightMode") if isinstance(spec.get("rowHeightMode"), str) else "standard"
         height = AUTO_GRID_HEIGHTS.get(mode) or (math.ceil(_int(spec.get("rowHeight")) / AUTO_GRID_CELL_PX)
                                                  if mode == "custom" else AUTO_GRID_HEIGHTS["standard"])
         bottom, n = top, 0
@@ -115,7 +115,7 @@ class Flattener:
     def _add(self, item: dict, path: tuple, grid: dict, extra: dict, into: list, at: tuple) -> bool:
         ref = self.reader.obj(item.get("element"), path + ("element",), "the element reference", optional=False)
         name = ref.get("name")
-        if name not in self.elements:
+        if not isinstance(name, str) or name not in self.elements:
             self.reader.fail(path + ("element", "name"), f"element {name!r} is not among the spec's elements")
             return False
         self.placed.add(name)

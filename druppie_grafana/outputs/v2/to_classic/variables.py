@@ -22,7 +22,7 @@ ENUMS = {"hide": HIDE, "refresh": REFRESH, "sort": SORT}
 def variable(var: Any, reader: Reader, i: int) -> dict | None:
     path = ("variables", i)
     spec = reader.spec(var, path, "a variable")
-    kind = var.get("kind") if isinstance(var, dict) else None
+    kind = var.get("kind") if isinstance(var, dict) and isinstance(var.get("kind"), str) else None
     if kind not in CLASSIC_TYPES:
         reader.fail(path + ("kind",), f"variable kind {kind!r} is none of {', '.join(sorted(CLASSIC_TYPES))}")
         if not isinstance(var, dict):
