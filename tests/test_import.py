@@ -204,8 +204,8 @@ def test_legacy_rows_and_string_datasources_read_as_grafana_loads_them():
 
 @pytest.mark.parametrize("data, message", [
     ({"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "x"},
-      "spec": {"title": "x", "elements": {}, "layout": {}}}, "a schema v2 dashboard"),
-    ({"elements": {}, "layout": {}, "title": "x"}, "a schema v2 dashboard"),
+      "spec": {"title": "x", "elements": {}, "layout": {}}}, r"not a valid schema v2 dashboard .* at \$\.spec\.layout"),
+    ({"elements": {}, "layout": {}, "title": "x"}, r"not a valid schema v2 dashboard \(v2 spec\): at \$\.layout"),
     ({"apiVersion": "v1", "kind": "ConfigMap", "spec": {}}, "not a dashboard"),
     ({"apiVersion": 1, "datasources": []}, "not a Grafana dashboard"),
     ([1, 2], "not a Grafana dashboard"),

@@ -1,8 +1,10 @@
 """The forms a dashboard arrives in, down to the classic dashboard JSON and its `__inputs`.
 
 bare dashboard JSON; a UI export (with `__inputs`/`__requires`); an API payload `{dashboard, meta}`;
-a Kubernetes-style object (dashboard.grafana.app v0alpha1/v1beta1/v1: spec is classic JSON).
-v2 specs (v2alpha1/v2beta1: elements + layout) are refused: no v2 -> classic converter exists here.
+a Kubernetes-style object (dashboard.grafana.app v0alpha1/v1beta1/v1: spec is classic JSON); schema
+v2 (a v2alpha1/v2beta1/v2 object, or a bare spec with elements + layout), converted to the classic
+dashboard Grafana's own v2 -> v1 conversion gives (outputs/v2/to_classic), so that the rest of the
+importer reads classic JSON only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..outputs.v2.to_classic import Reader, V2ShapeError, to_classic
 
 CLASSIC_API_VERSIONS = ("v0alpha1", "v1beta1", "v1")
 
@@ -32,20 +35,27 @@ def _is_dashboard(value: Any) -> bool:
         "panels" in value or "rows" in value or "schemaVersion" in value or "templating" in value)
 
 
-def _v2_refusal(origin: str, api_version: str) -> UsageError:
-    return UsageError(f"{origin}: a schema v2 dashboard ({api_version}: elements and layout); import reads "
-                      "classic dashboard JSON only. Export it from Grafana as classic JSON (Export > Export as "
-                      "JSON with the v1 resource, or GET /api/dashboards/uid/UID) and import that")
+def _from_v2(spec: Any, origin: str, form: str, base: tuple, metadata: dict | None = None) -> Source:
+    """A v2 dashboard as the classic one Grafana would give for it; a malformed one is one UsageError."""
+    try:
+        dashboard = to_classic(spec, Reader(base), metadata)
+    except V2ShapeError as exc:
+        raise UsageError(f"{origin}: not a valid schema v2 dashboard ({form}): at {exc.path}: {exc.reason}. "
+                         f"Fix that part (`validate {origin}` lists every schema finding) or export the "
+                         "dashboard from Grafana again") from None
+    return Source(dashboard, form, [], origin)
 
 
 def from_data(data: Any, origin: str) -> Source:
     """The classic dashboard inside data, or a UsageError saying what data is instead."""
+    if isinstance(data, dict) and "gdg_api_version" in data and isinstance(data.get("resource"), dict):
+        data = data["resource"]  # a backup by esnet/gdg: the object Grafana's /apis returned, wrapped
     if isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and "spec" in data:
         group, _, version = data["apiVersion"].partition("/")
         if data.get("kind") != "Dashboard" or not group.startswith("dashboard.grafana.app"):
             raise UsageError(f"{origin}: a {data.get('kind')!r} object of {data['apiVersion']}, not a dashboard")
-        if version.startswith("v2") or "elements" in (data.get("spec") or {}):
-            raise _v2_refusal(origin, data["apiVersion"])
+        if version.startswith("v2") or isinstance(data["spec"], dict) and "elements" in data["spec"]:
+            return _from_v2(data["spec"], origin, f"kubernetes {data['apiVersion']}", ("spec",), data.get("metadata"))
         spec = dict(data["spec"])
         name = (data.get("metadata") or {}).get("name")
         if name and not spec.get("uid"):
@@ -57,7 +67,7 @@ def from_data(data: Any, origin: str) -> Source:
         inner = data["dashboard"]
         return Source(inner, "api", list(inner.get("__inputs") or []), origin)
     if isinstance(data, dict) and "elements" in data and "layout" in data:
-        raise _v2_refusal(origin, "v2 spec")
+        return _from_v2(data, origin, "v2 spec", ())
     if _is_dashboard(data):
         inputs = list(data.get("__inputs") or [])
         return Source(data, "export" if inputs or "__requires" in data else "dashboard", inputs, origin)

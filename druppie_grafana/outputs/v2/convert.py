@@ -8,13 +8,9 @@ from typing import Any
 from .annotations import annotations
 from .elements import element, element_name
 from .layout import layout
+from .mapping import CURSOR_SYNC, DEFAULT_REFRESH_INTERVALS, SCHEMA_VERSION
 from .refusal import Context
 from .variables import variables
-
-SCHEMA_VERSION = 42  # what Grafana migrates a classic dashboard to before it converts it (pairs: *.v42)
-CURSOR_SYNC = ["Off", "Crosshair", "Tooltip"]  # graphTooltip 0, 1, 2
-# timeSettings.autoRefreshIntervals when the classic timepicker names none (every pair)
-DEFAULT_REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
 
 # Root keys v2 has no place for on purpose: identity lives in metadata (uid, id, version), the
 # schemaVersion is implied by the apiVersion, gnetId/__inputs/__requires belong to grafana.com import.

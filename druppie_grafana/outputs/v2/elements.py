@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import mapping
+from .mapping import QUERY_OPTIONS
 from .queries import panel_query
 from .refusal import Context
 
-# Classic panel keys whose value moves to QueryGroupSpec.queryOptions (pair: join-by-labels, maxDataPoints).
-QUERY_OPTIONS = ("maxDataPoints", "interval", "timeFrom", "timeShift", "hideTimeOverride", "cacheTimeout",
-                 "queryCachingTTL")
 # Keys the layout reads (gridPos, repeats) and keys every element conversion consumes.
 LAYOUT_KEYS = ("gridPos", "repeat", "repeatDirection", "maxPerRow")
 PANEL_KEYS = {"id", "type", "title", "description", "links", "datasource", "targets", "transformations",
@@ -17,7 +16,7 @@ PANEL_KEYS = {"id", "type", "title", "description", "links", "datasource", "targ
 
 
 def element_name(panel: dict) -> str:
-    return f"panel-{panel['id']}"
+    return mapping.element_name(panel["id"])
 
 
 def element(panel: dict, ctx: Context, path: tuple) -> dict:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .elements import element_name
+from .mapping import ROW
 from .refusal import Context
-
-ROW = "row"
 
 
 def layout(panels: list, ctx: Context, add: Callable[[dict, tuple], None]) -> dict:

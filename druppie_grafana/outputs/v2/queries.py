@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .mapping import TARGET_ENVELOPE
 from .refusal import Context
-
-# Keys of a classic target that v2 carries outside the query spec (PanelQuerySpec.refId/hidden) or
-# replaces (the datasource reference becomes group + datasource.name).
-TARGET_ENVELOPE = ("datasource", "refId", "hide")
 
 # The built-in annotation's datasource may come without a type; Grafana then writes group "" and no
 # datasource name (pairs: templating-dashboard-links-and-variables, testdata-test-variable-output).

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .mapping import HIDE, REFRESH, SORT, VARIABLE_KINDS
 from .queries import data_query
 from .refusal import Context
-
-HIDE = ["dontHide", "hideLabel", "hideVariable", "inControlsMenu"]
-REFRESH = ["never", "onDashboardLoad", "onTimeRangeChanged"]
-SORT = ["disabled", "alphabeticalAsc", "alphabeticalDesc", "numericalAsc", "numericalDesc",
-        "alphabeticalCaseInsensitiveAsc", "alphabeticalCaseInsensitiveDesc", "naturalAsc", "naturalDesc"]
 
 
 def variables(templating: list, ctx: Context) -> list[dict]:
@@ -73,21 +69,21 @@ def query_variable(var: dict, ctx: Context, path: tuple) -> dict:
     spec["sort"] = _enum(SORT, var.get("sort", 0), ctx, path + ("sort",))
     spec["definition"] = var.get("definition", "")
     spec["options"] = var.get("options") or []
-    return {"kind": "QueryVariable", "spec": _choices(var, spec)}
+    return {"kind": VARIABLE_KINDS["query"], "spec": _choices(var, spec)}
 
 
 def custom_variable(var: dict, ctx: Context, path: tuple) -> dict:
     common = _common(var, ctx, path)
     spec = {"name": common.pop("name"), "query": var.get("query", ""), "current": common.pop("current"),
             "options": var.get("options") or [], **common}
-    return {"kind": "CustomVariable", "spec": _choices(var, spec)}
+    return {"kind": VARIABLE_KINDS["custom"], "spec": _choices(var, spec)}
 
 
 def text_variable(var: dict, ctx: Context, path: tuple) -> dict:
     # pair testdata-variables-textbox: the classic options list is dropped
     common = _common(var, ctx, path)
     spec = {"name": common.pop("name"), "current": common.pop("current"), "query": var.get("query", ""), **common}
-    return {"kind": "TextVariable", "spec": spec}
+    return {"kind": VARIABLE_KINDS["textbox"], "spec": spec}
 
 
 def adhoc_variable(var: dict, ctx: Context, path: tuple) -> dict:
@@ -98,7 +94,7 @@ def adhoc_variable(var: dict, ctx: Context, path: tuple) -> dict:
     spec = {"name": common.pop("name"), "baseFilters": var.get("baseFilters") or [],
             "filters": var.get("filters") or [], "defaultKeys": var.get("defaultKeys") or [], **common,
             "allowCustomValue": var.get("allowCustomValue", True)}
-    out = {"kind": "AdhocVariable", "group": ref["group"]}
+    out = {"kind": VARIABLE_KINDS["adhoc"], "group": ref["group"]}
     if "datasource" in ref:
         out["datasource"] = ref["datasource"]
     out["spec"] = spec
