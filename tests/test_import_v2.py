@@ -164,8 +164,7 @@ def test_every_v2_file_of_the_corpus_imports_and_builds_or_is_refused_clearly(co
             continue
         result = compare(src, text)
         assert not result.error and not result.dropped, path
-        gaps = [d for d in result.differences if not _library_panel_type(d, src.dashboard)]
-        assert gaps == [], path
+        assert result.differences == [], path
         built.append(path.name)
     print(f"\nv2 corpus: {len(built)} imported and built exactly, refused: {refused}")
     assert refused == [
@@ -174,13 +173,6 @@ def test_every_v2_file_of_the_corpus_imports_and_builds_or_is_refused_clearly(co
         "latency-patterns.json: dashboard 'Latency Patterns': $.templating.list[0].query uses $START, which no dashboard variable de",
         "examples-manifests-dashboards-v2-resources.yaml",  # a YAML grafana-operator manifest, not JSON
     ]
-
-
-def _library_panel_type(difference: str, dashboard: dict) -> bool:
-    """An importer gap, not a v2 one: a library panel (no type in classic JSON either) is written as
-    grafana_ext.kept.Panel, which always sets a type (importer/panels.py; classic imports share it)."""
-    found = re.match(r"\$\.panels\[(\d+)\]\.type: only in the build", difference)
-    return bool(found) and any("libraryPanel" in p for p in dashboard["panels"])
 
 
 def _ours() -> list:

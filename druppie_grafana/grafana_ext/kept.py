@@ -20,7 +20,8 @@ def _ref(value: Any) -> Any:
 
 @attr.s
 class Panel:
-    """A panel of any `type`; `kept` holds its other keys (options, fieldConfig, ...) verbatim.
+    """A panel of any `type` ("" for a library panel reference, which saves none); `kept` holds its other
+    keys (options, fieldConfig, libraryPanel ...) verbatim.
 
     gridPos and id are set by layout.layout() or layout.as_placed(), like any grafanalib panel.
     """
@@ -34,7 +35,8 @@ class Panel:
     id: int | None = attr.ib(default=None)
 
     def to_json_data(self):
-        data: dict[str, Any] = {"type": self.type, "title": self.title}
+        # A library panel reference saves no type (Grafana takes it from the library panel).
+        data: dict[str, Any] = {"type": self.type, "title": self.title} if self.type else {"title": self.title}
         if self.dataSource is not None:
             data["datasource"] = _ref(self.dataSource)
         if self.targets:
