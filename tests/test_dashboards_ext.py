@@ -232,3 +232,23 @@ def test_layout_checker_accepts_the_real_dashboards_in_the_corpus(corpus):
             assert layout_problems(panels) == [], path.name
             checked += 1
     assert checked >= 8
+
+
+def test_refids_inside_a_server_side_expression_are_no_variables():
+    # Grafana docs, Write expression queries > Math: "the RefID is prefixed with a dollar sign, for example $A"
+    expr = {"type": "__expr__", "uid": "__expr__"}
+    dashboard = {"templating": {"list": [{"name": "job"}]}, "panels": [
+        {"type": "stat", "targets": [{"refId": "A", "expr": "up{job=\"$job\"}"}, {"refId": "B", "expr": "x"},
+                                     {"refId": "C", "datasource": expr, "type": "math", "expression": "$A / ${B}"}]},
+        {"type": "row", "collapsed": True, "panels": [
+            {"type": "stat", "targets": [{"refId": "A", "expr": "y"},
+                                         {"refId": "D", "datasource": expr, "expression": "$A + $Z + $job"}]}]},
+        {"type": "stat", "targets": [{"refId": "A", "expr": "rate(x[$A])"}]}]}
+    assert undefined_references(dashboard) == [("$.panels[1].panels[0].targets[1].expression", "Z"),
+                                               ("$.panels[2].targets[0].expr", "A")]
+
+
+def test_an_input_placeholder_with_a_hyphen_is_no_variable_reference():
+    # Grafana's variableRegex takes `${` only before \w+ (then .path or :format) and `}`
+    text = {"url": "/explore?left={\"datasource\":\"${DS_CLOUD-EXAMPLE1-TRACES}\"}&var-x=${x}"}
+    assert [n for _, n in variable_references(text)] == ["x"]

@@ -21,9 +21,13 @@ def report_lines(result) -> list[str]:
     """The round trip of one import, in lines for the terminal."""
     if result.error:
         return [f"  the module does not build: {result.error}"]
-    if result.exact:
-        return ["  round trip: builds back into the same dashboard (after Grafana's own normalisation)"]
     lines = []
+    if not (result.dropped or result.differences):
+        lines.append("  round trip: builds back into the same dashboard (after Grafana's own normalisation)")
+    if result.moved:
+        lines.append(f"  placed as Grafana displays it: its grid moves {len(result.moved)} panel(s) from where they "
+                     "were saved (the module's comment lists them too):")
+        lines += [f"    {m}" for m in result.moved]
     if result.dropped:
         lines.append(f"  legacy keys the build drops ({len(result.dropped)}): " + "; ".join(result.dropped[:5])
                      + (" ..." if len(result.dropped) > 5 else ""))
@@ -31,6 +35,15 @@ def report_lines(result) -> list[str]:
         lines.append(f"  differs from the original in {len(result.differences)} place(s):")
         lines += [f"    {d}" for d in result.differences[:10]]
     return lines
+
+
+def refusal(src, result) -> str:
+    """One message for a dashboard import will not write: what is wrong as saved and what to fix."""
+    if result.broken:
+        head = f"{src.origin}: the dashboard is broken as saved; fix it (in Grafana or in the JSON) and import it again:"
+    else:
+        head = f"{src.origin}: datasource references without a plugin type; give each its type and import it again:"
+    return "\n".join([head] + [f"  - {p}" for p in result.broken + result.refused])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,13 +63,16 @@ def run(args: argparse.Namespace) -> int:
                              "import them one at a time")
         if path.exists() and not args.force:
             raise UsageError(f"{path} exists already; nothing was written (pass --force to overwrite it)")
-        planned[path] = (src, module_text(src, path.stem))
+        text = module_text(src, path.stem)
+        planned[path] = (src, text, compare(src, text, path.stem))
+    unfit = [refusal(src, result) for src, _, result in planned.values() if result.broken or result.refused]
+    if unfit:
+        raise DruppieError("\n".join(unfit) + "\nnothing was written")
     folder.mkdir(parents=True, exist_ok=True)
     status = 0
-    for path, (src, text) in planned.items():
+    for path, (src, text, result) in planned.items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path} from {src.origin} ({src.form})")
-        result = compare(src, text, path.stem)
         for line in report_lines(result):
             print(line)
         status = status or (0 if not result.error else 1)

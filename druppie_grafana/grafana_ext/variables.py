@@ -18,7 +18,12 @@ REFRESH_ON_LOAD, REFRESH_ON_TIME_RANGE = 1, 2
 ALL = "$__all"
 
 # $name, ${name}, ${name:format}, ${name.path}, [[name]] (legacy); group 1, 2 or 3 is the name.
-_REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*)[^}]*\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)(?::\w+)?\]\]")
+# The forms of Grafana's variableRegex (public/app/features/variables/utils.ts):
+#   \$(\w+) | \[\[([\s\S]+?)(?::(\w+))?\]\] | \${(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?}
+# so `${DS_X-PROM}` (an export's input placeholder with a hyphen) is no variable reference to Grafana.
+# Unlike Grafana we require a name to start with a letter or `_`: `$1` in a regex replacement is no variable.
+_REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*)(?:\.[^:^}]+)?(?::[^}]+)?\}|\$([A-Za-z_]\w*)"
+                        r"|\[\[([A-Za-z_]\w*)(?::\w+)?\]\]")
 # Grafana's own variables ($__interval, ${__value.raw}, $__all ...) start with two underscores.
 _BUILTIN_PREFIX = "__"
 _LEGACY_BUILTINS = {"timeFilter", "interval"}
@@ -164,11 +169,56 @@ def variable_references(value: Any, path: str = "$") -> Iterator[tuple[str, str]
                 yield where, name
 
 
+EXPRESSION_TYPE = "__expr__"  # ExpressionDatasourceRef {type: "__expr__", uid: "__expr__"} (public/app/features/expressions/types.ts)
+
+
+EXPRESSION_KINDS = ("math", "reduce", "resample", "classic_conditions", "threshold", "sql")
+
+
+def _is_expression(target: Any) -> bool:
+    """A server-side expression target (the same test as checks/rules_variables.py): datasource
+    `__expr__` (or its old uid "-100"), or an expression `type`."""
+    if not isinstance(target, dict):
+        return False
+    ref = target.get("datasource")
+    uid = ref.get("uid") if isinstance(ref, dict) else ref
+    kind = ref.get("type") if isinstance(ref, dict) else None
+    return kind == EXPRESSION_TYPE or uid in (EXPRESSION_TYPE, "-100") or target.get("type") in EXPRESSION_KINDS
+
+
+def expression_query_names(dashboard: dict) -> dict[str, set[str]]:
+    """JSON path of each server-side expression target -> the refIds of its panel's queries.
+
+    In an expression (datasource `__expr__`) `$A` or `${A}` names the query or expression with refId A
+    of the same panel, not a dashboard variable: "When referencing data from other queries or
+    expressions, the RefID is prefixed with a dollar sign, for example $A" (Grafana docs, Query and
+    transform data > Write expression queries > Math; parsed by pkg/expr/mathexp/parse/lex.go).
+    """
+    out: dict[str, set[str]] = {}
+    def walk(panels: Any, path: str) -> None:
+        for i, panel in enumerate(panels if isinstance(panels, list) else []):
+            if not isinstance(panel, dict):
+                continue
+            targets = panel.get("targets") if isinstance(panel.get("targets"), list) else []
+            ref_ids = {t.get("refId") for t in targets if isinstance(t, dict) and isinstance(t.get("refId"), str)}
+            for j, target in enumerate(targets):
+                if _is_expression(target):
+                    out[f"{path}[{i}].targets[{j}]"] = ref_ids
+            walk(panel.get("panels"), f"{path}[{i}].panels")
+    walk(dashboard.get("panels"), "$.panels")
+    return out
+
+
 def undefined_references(dashboard: dict) -> list[tuple[str, str]]:
-    """(JSON path, name) of each `$name` used in the dashboard that no variable defines."""
+    """(JSON path, name) of each `$name` used in the dashboard that no variable defines (a refId
+    named inside a server-side expression is not a variable: see expression_query_names)."""
     variables = (dashboard.get("templating") or {}).get("list") or []
     defined = {v.get("name") for v in variables}
-    return [(where, name) for where, name in variable_references(dashboard) if name not in defined]
+    expressions = expression_query_names(dashboard)
+    def query_name(where: str, name: str) -> bool:
+        return any(where.startswith(path + ".") and name in names for path, names in expressions.items())
+    return [(where, name) for where, name in variable_references(dashboard)
+            if name not in defined and not query_name(where, name)]
 
 
 def names(variables: Iterable[Any]) -> list[str]:

@@ -8,6 +8,12 @@ compares) the form Grafana itself works with:
   variable, uid: the text}, `${DS_X}` -> {type of that `__inputs` entry, uid: the text},
   `-- Grafana --` / `-- Mixed --` / `-- Dashboard --` -> Grafana's built-in references, `default` -> none.
   A plain name stays a name (type unknown): Grafana would look it up in its own instance.
+  A reference {uid: "$var"} without a type (what the schemaVersion 33 migration writes for a `$var`
+  name) gets the type of that datasource variable (its `query` is the plugin id): Grafana resolves such
+  a uid through the variable's current datasource (public/app/features/plugins/datasource_srv.ts,
+  getInstanceSettings, "template variable data source names"), so {uid: "$v"} and {type: T, uid: "$v"}
+  are the same datasource for T the variable's plugin. Without such a variable the type stays unknown
+  (importer/saved.py reports it).
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Panel positions -> `layout([Row(...), ...])` when the rows reproduce them exactly, else
-`as_placed([...])` with each panel's gridPos as saved (gaps, panels beside a taller one ...)."""
+`as_placed([...])` with each panel's gridPos as saved (gaps, panels beside a taller one ...).
+
+A saved layout that the build refuses (panels overlapping, past column 24, without a complete gridPos)
+is not refused by Grafana: its grid moves those panels (druppie_grafana/grid_placement.py). Then the
+module places every panel where Grafana displays it, and a comment names each panel that moved."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any, Callable
 from grafanalib.core import GridPos
 
 from ..grafana_ext.kept import Panel
+from ..grid_placement import Move, place_dashboard, refused_layout
 from ..grafana_ext.layout import Cell, Row, as_placed, layout
 from ..serialize import plain
 from .pyrepr import Call
@@ -79,6 +84,8 @@ def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any],
                 within: Callable[[Any], Any] = lambda v: v) -> tuple[Call, str]:
     """The expression placing panels, and a comment line saying which form was used and why
     (`within` writes the datasource references inside a row's kept keys)."""
+    panels, moves = displayed(panels)
+    note = moved_note(moves)
     panels = reading_order(panels)
     segments = _segments(panels)
     complete = all(isinstance(p.get("gridPos"), dict) and all(isinstance(p["gridPos"].get(k), int) for k in "hwxy")
@@ -90,7 +97,7 @@ def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any],
             cells = [Call.of("Cell", panel_expr(p), c.width, height=c.height) for c, p in zip(row.cells, members)]
             out.append(Call.of("Row", row.title, cells, height=row.height, collapsed=row.collapsed or None,
                                repeat=row.repeat))
-        return Call.of("layout", out), ""
+        return Call.of("layout", out), _in_body(note)
     placed = []
     for panel in panels:
         pos = panel.get("gridPos") or {}
@@ -104,7 +111,33 @@ def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any],
                                   extraJson=within(extra) or None))
         else:
             placed.append(_with_pos(panel_expr(panel), panel))
-    return Call.of("as_placed", placed), "# layout kept as saved: layout() rows cannot place these panels exactly"
+    kept = "# layout kept as saved: layout() rows cannot place these panels exactly"
+    if moves:
+        kept = "# layout() rows cannot place these panels exactly: each gridPos is given"
+    return Call.of("as_placed", placed), _in_body("\n".join(line for line in (note, kept) if line))
+
+
+def _in_body(text: str) -> str:
+    # module_text indents a block's first line; its later lines carry their own indent
+    return text.replace("\n", "\n    ")
+
+
+def displayed(panels: list[dict]) -> tuple[list[dict], list[Move]]:
+    """The panels as saved when the build accepts their layout; else where Grafana displays them,
+    with the panels that moved."""
+    if not refused_layout(panels):
+        return panels, []
+    return place_dashboard(panels)
+
+
+def moved_note(moves: list[Move]) -> str:
+    """Comment lines naming each panel Grafana's grid moves (title, saved gridPos -> displayed)."""
+    if not moves:
+        return ""
+    lines = ["# placed as Grafana displays it: the saved layout has panels overlapping, past column 24 or",
+             f"# without a complete gridPos, and Grafana's grid moves them ({len(moves)} panel(s), saved -> shown):"]
+    lines += [f"#   {m.line()}" for m in moves]
+    return "\n".join(lines)
 
 
 def _with_pos(call: Call, panel: dict) -> Call:

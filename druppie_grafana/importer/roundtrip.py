@@ -5,6 +5,14 @@ of our roles (their uid is the environment's). Whatever else differs is named by
 
 Legacy panel keys (styles, columns, mappings, fontSize ... of pre-8 table/singlestat panels) are
 dropped by to_grafana_json on purpose; they are reported as `dropped` rather than as failures.
+
+Panel positions are compared where Grafana displays them (grid_placement: its grid closes gaps and
+moves panels that overlap or reach past column 24). Panels the module places elsewhere than saved,
+because Grafana's grid moves them, are reported as `moved` (one line per panel: path, saved -> shown).
+
+A dashboard broken as saved (a `$name` no variable defines, a refId used twice: importer/saved.py) is
+reported as `broken` without building; one with datasource references of unknown plugin type as
+`refused`.
 """
 
 from __future__ import annotations
@@ -19,8 +27,10 @@ from ..grafana_ext.dashboard import (LEGACY_DASHBOARD_KEYS, LEGACY_PANEL_KEYS, R
 from .datasources import RoleMap
 from .emit import DEFAULT_TIME, DROPPED
 from .grafana import as_loaded
+from ..grid_placement import place_dashboard
 from .grid import reading_order
 from .read import Source
+from .saved import broken_as_saved, untyped_datasources
 
 SCHEMA_VERSION = 41
 IGNORED_PANEL_KEYS = ("span", "height", "minSpan", "error", "editable")  # Grafana ignores them on the grid
@@ -89,8 +99,8 @@ def normalise(dashboard: dict, roles: RoleMap | None = None, dropped: list[str] 
         del data["timepicker"]["refresh_intervals"]
     if not data["timepicker"].get("nowDelay"):
         data["timepicker"].pop("nowDelay", None)
-    data["panels"] = [_panel(p, dropped, f"$.panels[{i}]")
-                      for i, p in enumerate(reading_order(data.get("panels") or []))]
+    shown, _ = place_dashboard(data.get("panels") or [])
+    data["panels"] = [_panel(p, dropped, f"$.panels[{i}]") for i, p in enumerate(reading_order(shown))]
     templating = data.get("templating") or {}
     data["templating"] = {"list": [_drop_nones(_variable(v)) for v in templating.get("list") or []]}
     if not data.get("annotations"):
@@ -132,17 +142,39 @@ class Result:
     differences: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     error: str = ""
+    moved: list[str] = field(default_factory=list)  # panels placed where Grafana displays them, not as saved
+    broken: list[str] = field(default_factory=list)  # what the dashboard gets wrong as saved (not built)
+    refused: list[str] = field(default_factory=list)  # datasource references of unknown type (not built)
 
     @property
     def exact(self) -> bool:
-        return not (self.differences or self.dropped or self.error)
+        return not (self.differences or self.dropped or self.error or self.moved or self.broken or self.refused)
+
+
+def _positions(panels: list[dict]) -> list[str]:
+    """Every gridPos as written (a missing one or missing keys count: the build writes them)."""
+    out = []
+    for panel in panels:
+        for p in [panel] + list(panel.get("panels") or []):
+            pos = p.get("gridPos")
+            out.append(repr(sorted(pos.items())) if isinstance(pos, dict) else repr(pos))
+    return sorted(out)
+
+
+def moved(original: dict, built: dict) -> list[str]:
+    """One line per panel the build places where Grafana displays it rather than where it was saved."""
+    if _positions(original.get("panels") or []) == _positions(as_loaded(built).get("panels") or []):
+        return []
+    return [m.line() for m in place_dashboard(original.get("panels") or [])[1]]
 
 
 def compare(src: Source, text: str, name: str = "imported") -> Result:
     """Build module text and compare it with the dashboard of src."""
     original = as_loaded(src.dashboard, src.inputs)
     roles = RoleMap(original, src.inputs)
-    result = Result()
+    result = Result(broken=broken_as_saved(original, src.inputs), refused=untyped_datasources(original))
+    if result.broken or result.refused:
+        return result
     try:
         built = build_text(text, name)
     except Exception as exc:  # noqa: BLE001 - whatever the module raises is the finding
@@ -151,4 +183,5 @@ def compare(src: Source, text: str, name: str = "imported") -> Result:
     want = normalise(copy.deepcopy(original), roles, result.dropped)
     got = normalise(built)
     result.differences = differences(want, got)
+    result.moved = moved(original, built)
     return result
