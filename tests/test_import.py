@@ -129,6 +129,8 @@ def test_every_form_imports_with_roles_and_kept_parts(form, data):
     assert 'mysql_datasource = DatasourceRef("mysql", "sql-1")  # FIXME: datasource not provisioned here' in text
     assert '"acme-worldmap-panel"' in text and '"pins": [{"lat": 1.5}]' in text
     built = build_text(text)
+    # saved ids 7 and 9 are kept (a `viewPanel=7` link, and plan compares ids after a pull)
+    assert [p["id"] for p in built["panels"]] == [7, 9] and "id=7" in text
     assert built["panels"][0]["datasource"] == {"type": "prometheus", "uid": role_uid("prometheus")}
     assert built["panels"][1]["options"] == {"zoom": 3, "pins": [{"lat": 1.5}]}
     assert compare(src, text).exact
@@ -189,6 +191,7 @@ def test_a_typed_class_is_used_only_where_it_writes_the_panel_back_exactly():
     assert re.search(r'Panel\(\s*"timeseries",\s*"Bare"', text)
     assert re.search(r'PrometheusQuery\(\s*None,\s*expr="up"', text) and '"intervalFactor": 2' in text
     assert "editorMode=None" in text  # a key the saved target lacks stays out
+    assert not re.search(r"\bid=", text)  # ids 1, 2 in reading order: what layout() numbers anyway
     assert compare(src, text).exact
     built = build_text(text)
     assert built["panels"][1]["targets"][0] == {"expr": "up", "refId": "A", "legendFormat": "{{job}}",

@@ -50,6 +50,7 @@ class Row:
     height: int = attr.ib(default=8)
     collapsed: bool = attr.ib(default=False)
     repeat: str | None = attr.ib(default=None)  # the variable the row repeats for
+    id: int | None = attr.ib(default=None)  # the header's panel id; None: numbered by layout()
 
 
 def _widths(cells: Sequence[Cell]) -> list[int]:
@@ -65,15 +66,27 @@ def _widths(cells: Sequence[Cell]) -> list[int]:
     return [c.width if c.width is not None else next(shares) for c in cells]
 
 
+def _ids(given: Iterable[Any]):
+    """Fresh panel ids 1, 2 ... skipping the ids panels were given (links like `viewPanel=7` name them,
+    so an imported dashboard keeps its own)."""
+    taken = {i for i in given if i is not None}
+    return (i for i in itertools.count(1) if i not in taken)
+
+
+def _id(given: Any, fresh) -> int:
+    return given if given is not None else next(fresh)
+
+
 def layout(rows: Iterable[Row]) -> list[Any]:
-    """The panels of rows with gridPos and id set (ids 1..n in reading order)."""
-    ids = itertools.count(1)
+    """The panels of rows with gridPos and id set (ids 1..n in reading order, unless a panel has one)."""
+    rows = list(rows)
+    ids = _ids([r.id for r in rows] + [getattr(c.panel, "id", None) for r in rows for c in r.cells])
     placed: list[Any] = []
     y = 0
     for row in rows:
         header = None
         if row.title is not None:
-            header = RowPanel(title=row.title, gridPos=GridPos(h=1, w=COLUMNS, x=0, y=y), id=next(ids),
+            header = RowPanel(title=row.title, gridPos=GridPos(h=1, w=COLUMNS, x=0, y=y), id=_id(row.id, ids),
                               collapsed=row.collapsed, repeat=Repeat(variable=row.repeat))
             placed.append(header)
             y += 1
@@ -83,7 +96,8 @@ def layout(rows: Iterable[Row]) -> list[Any]:
             if x + width > COLUMNS:
                 y, x, line_height = y + line_height, 0, 0
             height = cell.height or row.height
-            inside.append(attr.evolve(cell.panel, gridPos=GridPos(h=height, w=width, x=x, y=y), id=next(ids)))
+            inside.append(attr.evolve(cell.panel, gridPos=GridPos(h=height, w=width, x=x, y=y),
+                                      id=_id(getattr(cell.panel, "id", None), ids)))
             x += width
             line_height = max(line_height, height)
         y += line_height
@@ -97,13 +111,16 @@ def layout(rows: Iterable[Row]) -> list[Any]:
 
 def as_placed(panels: Iterable[Any]) -> list[Any]:
     """Panels whose gridPos is given, with ids 1..n in the order given (a collapsed row's panels
-    numbered right after it)."""
-    ids = itertools.count(1)
+    numbered right after it), unless a panel has one."""
+    panels = list(panels)
+    ids = _ids([getattr(p, "id", None) for p in panels]
+               + [getattr(q, "id", None) for p in panels for q in getattr(p, "panels", None) or []])
     out = []
     for panel in panels:
-        panel = attr.evolve(panel, id=next(ids))
+        panel = attr.evolve(panel, id=_id(getattr(panel, "id", None), ids))
         if getattr(panel, "panels", None):
-            panel = attr.evolve(panel, panels=[attr.evolve(p, id=next(ids)) for p in panel.panels])
+            panel = attr.evolve(panel, panels=[attr.evolve(p, id=_id(getattr(p, "id", None), ids))
+                                               for p in panel.panels])
         out.append(panel)
     return out
 

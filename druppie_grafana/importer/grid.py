@@ -91,26 +91,33 @@ def layout_call(panels: list[dict], panel_expr: Callable[[dict], Any],
     complete = all(isinstance(p.get("gridPos"), dict) and all(isinstance(p["gridPos"].get(k), int) for k in "hwxy")
                    for header, members in (segments or []) for p in members + ([header] if header else []))
     rows = _rows(segments) if segments is not None and complete else None
+    if _numbered_by_layout(panels):
+        panel_call = panel_expr
+    else:  # ids as saved: links such as `viewPanel=7` and pulled dashboards (plan compares ids) need them
+        def panel_call(p):
+            return _with(panel_expr(p), "id", p.get("id"))
     if rows is not None and _expressible(panels, rows):
         out = []
         for row, (header, members) in zip(rows, segments):
-            cells = [Call.of("Cell", panel_expr(p), c.width, height=c.height) for c, p in zip(row.cells, members)]
+            cells = [Call.of("Cell", panel_call(p), c.width, height=c.height) for c, p in zip(row.cells, members)]
             out.append(Call.of("Row", row.title, cells, height=row.height, collapsed=row.collapsed or None,
-                               repeat=row.repeat))
+                               repeat=row.repeat, id=None if panel_call is panel_expr or header is None
+                               else header.get("id")))
         return Call.of("layout", out), _in_body(note)
     placed = []
     for panel in panels:
         pos = panel.get("gridPos") or {}
         grid = Call.of("GridPos", h=pos.get("h"), w=pos.get("w"), x=pos.get("x"), y=pos.get("y"))
         if panel.get("type") == "row":
-            inner = [_with_pos(panel_expr(q), q) for q in panel.get("panels") or []]
+            inner = [_with_pos(panel_call(q), q) for q in panel.get("panels") or []]
             extra = {k: v for k, v in panel.items() if k not in ("type", "title", "gridPos", "id", "panels",
                                                                   "collapsed")}
             placed.append(Call.of("RowPanel", title=panel.get("title", ""), gridPos=grid,
+                                  id=None if panel_call is panel_expr else panel.get("id"),
                                   collapsed=bool(panel.get("collapsed")), panels=inner or None,
                                   extraJson=within(extra) or None))
         else:
-            placed.append(_with_pos(panel_expr(panel), panel))
+            placed.append(_with_pos(panel_call(panel), panel))
     kept = "# layout kept as saved: layout() rows cannot place these panels exactly"
     if moves:
         kept = "# layout() rows cannot place these panels exactly: each gridPos is given"
@@ -138,6 +145,17 @@ def moved_note(moves: list[Move]) -> str:
              f"# without a complete gridPos, and Grafana's grid moves them ({len(moves)} panel(s), saved -> shown):"]
     lines += [f"#   {m.line()}" for m in moves]
     return "\n".join(lines)
+
+
+def _numbered_by_layout(panels: list[dict]) -> bool:
+    """Whether layout()/as_placed() may number the panels: the saved ids are what they give anyway
+    (1..n in reading order), or unusable (missing, not numbers, repeated: Grafana renumbers those too)."""
+    ids = [p.get("id") for panel in panels for p in [panel] + list(panel.get("panels") or [])]
+    return ids == list(range(1, len(ids) + 1)) or not all(isinstance(i, int) for i in ids) or len(set(ids)) < len(ids)
+
+
+def _with(call: Call, key: str, value: Any) -> Call:
+    return Call(call.name, call.args, call.kwargs + ((key, value),))
 
 
 def _with_pos(call: Call, panel: dict) -> Call:
