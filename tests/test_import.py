@@ -198,6 +198,20 @@ def test_a_typed_class_is_used_only_where_it_writes_the_panel_back_exactly():
                                                  "intervalFactor": 2}
 
 
+def test_an_export_placeholder_inside_a_string_becomes_the_roles_uid():
+    """Grafana's import replaces `${DS_X}` in every string, so a link or a query may hold one."""
+    data = copy.deepcopy(EXPORT)
+    data["links"] = [{"title": "Explore", "type": "link", "url": "/explore?left={\"datasource\":\"${DS_PROM}\"}"}]
+    data["panels"][0]["targets"][0]["expr"] = 'up{source="${DS_PROM}"}'
+    src = from_data(data, "x.json")
+    text = module_text(src, "x")
+    assert 'f"/explore?left={{\\"datasource\\":\\"{prometheus.uid}\\"}}"' in text
+    built = build_text(text)
+    assert built["links"][0]["url"] == '/explore?left={"datasource":"%s"}' % role_uid("prometheus")
+    assert built["panels"][0]["targets"][0]["expr"] == 'up{source="%s"}' % role_uid("prometheus")
+    assert compare(src, text).exact
+
+
 def test_a_change_that_the_module_does_not_carry_is_reported():
     src = from_data(copy.deepcopy(EXPORT), "x.json")
     text = module_text(src, "imp").replace('"rate(x[5m])"', '"rate(y[5m])"')

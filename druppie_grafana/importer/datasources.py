@@ -63,8 +63,24 @@ class RoleMap:
     def is_builtin(self, ref: Any) -> bool:
         return isinstance(ref, dict) and ref.get("type") in ("datasource", "grafana")
 
+    def placeholders(self) -> dict[str, str]:
+        """`${DS_X}` -> role, for each export input that stands for one of our roles. Grafana's import puts
+        the chosen datasource's uid in place of `${DS_X}` in every string of the dashboard, not only in
+        references (pkg/services/dashboardimport/utils/dash_template_evaluator.go), so a link URL or a
+        query may hold one too."""
+        return {uid: kind for kind, uid in self.roles.items()
+                if (m := _PLACEHOLDER.match(uid)) and uid.startswith("${") and m.group(1) in self.inputs}
+
+    def in_text(self, text: str, uid_of) -> str:
+        """text with each role placeholder `${DS_X}` replaced by uid_of(role)."""
+        for placeholder, role in self.placeholders().items():
+            text = text.replace(placeholder, uid_of(role))
+        return text
+
     def with_role_uids(self, value: Any, uid_of) -> Any:
         """value with each role reference's uid replaced by uid_of(role) (what a build writes)."""
+        if isinstance(value, str):
+            return self.in_text(value, uid_of)
         if isinstance(value, dict):
             return {k: ({"type": v["type"], "uid": uid_of(self.role(v))} if k == "datasource" and self.role(v)
                         else self.with_role_uids(v, uid_of)) for k, v in value.items()}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -61,7 +62,25 @@ class Refs:
                     for k, v in value.items()}
         if isinstance(value, list):
             return [self.within(v) for v in value]
+        if isinstance(value, str):
+            return self._text(value)
         return value
+
+    def _text(self, text: str) -> Any:
+        """A string holding a role's export placeholder `${DS_X}` -> an f-string with the role's uid."""
+        found = [(p, role) for p, role in self.roles.placeholders().items() if p in text]
+        if not found:
+            return text
+        pattern = "(" + "|".join(re.escape(p) for p, _ in found) + ")"
+        parts = []
+        for i, piece in enumerate(re.split(pattern, text)):
+            if i % 2:
+                role = dict(found)[piece]
+                self.used_roles.add(role)
+                parts.append("{" + role + ".uid}")
+            else:
+                parts.append(json.dumps(piece, ensure_ascii=False)[1:-1].replace("{", "{{").replace("}", "}}"))
+        return Code('f"' + "".join(parts) + '"')
 
     def locals(self) -> list[str]:
         """The lines that open build(): one per role used, one per kept datasource."""
