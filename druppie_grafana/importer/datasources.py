@@ -2,7 +2,7 @@
 
 A reference of type tempo, loki or prometheus names a role (ctx.datasource_uid(role)) when it is a
 concrete datasource (a uid, or an `${DS_X}` input placeholder) and the dashboard uses one such
-datasource of that type; a `$variable` stays a variable; anything else is kept as it was and
+datasource of that type (or, with several, the one `import --role UID=ROLE` chose); a `$variable` stays a variable; anything else is kept as it was and
 flagged: we do not provision it.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from ..errors import UsageError
 from ..grafana_ext.targets import LOKI, PROMETHEUS, TEMPO
 
 ROLES = (TEMPO, LOKI, PROMETHEUS)
@@ -33,14 +34,24 @@ def refs(value: Any) -> Iterator[dict]:
 class RoleMap:
     """Which references of one dashboard are our roles."""
 
-    def __init__(self, dashboard: dict, inputs: list[dict]):
+    def __init__(self, dashboard: dict, inputs: list[dict], chosen: dict[str, str] | None = None):
+        """chosen: datasource uid -> role, for a dashboard that uses several datasources of one type."""
         self.inputs = {i.get("name") for i in inputs if i.get("type") == "datasource"}
         uids: dict[str, set] = {}
         for ref in refs(dashboard):
             if ref.get("type") in ROLES and self._concrete(ref):
                 uids.setdefault(ref["type"], set()).add(str(ref.get("uid")))
         self.roles = {kind: next(iter(found)) for kind, found in uids.items() if len(found) == 1}
-        self.ambiguous = sorted(kind for kind, found in uids.items() if len(found) > 1)
+        for uid, role in (chosen or {}).items():
+            kinds = sorted(kind for kind, found in uids.items() if uid in found)
+            if kinds and role not in kinds:
+                raise UsageError(f"--role {uid}={role}: {uid!r} is a {kinds[0]} datasource in this dashboard, "
+                                 f"not {role}")
+            if kinds:  # a choice for a datasource this dashboard does not use is another file's
+                self.roles[role] = uid
+        # types with several datasources and none chosen: every one of them is kept as saved
+        self.ambiguous = {kind: sorted(found) for kind, found in uids.items()
+                          if len(found) > 1 and kind not in self.roles}
 
     def _concrete(self, ref: dict) -> bool:
         uid = ref.get("uid")

@@ -30,7 +30,7 @@ def is_imported(text: str) -> bool:
 
 def module_text(src: Source, stem: str) -> str:
     dashboard = as_loaded(src.dashboard, src.inputs)
-    refs = Refs(RoleMap(dashboard, src.inputs))
+    refs = Refs(RoleMap(dashboard, src.inputs, src.chosen_roles))
     placing, layout_note = layout_call(dashboard.get("panels") or [], lambda p: panel_call(p, refs),
                                         refs.within)
     variables = [variable_call(v, refs) for v in (dashboard.get("templating") or {}).get("list") or []]

@@ -28,6 +28,7 @@ class Source:
     form: str  # "dashboard", "export", "api", "kubernetes <apiVersion>"
     inputs: list[dict] = field(default_factory=list)
     origin: str = ""
+    chosen_roles: dict = field(default_factory=dict)  # datasource uid -> our role (import --role UID=ROLE)
 
 
 def _is_dashboard(value: Any) -> bool:

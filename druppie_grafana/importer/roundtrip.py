@@ -171,7 +171,7 @@ def moved(original: dict, built: dict) -> list[str]:
 def compare(src: Source, text: str, name: str = "imported") -> Result:
     """Build module text and compare it with the dashboard of src."""
     original = as_loaded(src.dashboard, src.inputs)
-    roles = RoleMap(original, src.inputs)
+    roles = RoleMap(original, src.inputs, src.chosen_roles)
     result = Result(broken=broken_as_saved(original, src.inputs), refused=untyped_datasources(original))
     if result.broken or result.refused:
         return result
