@@ -11,8 +11,7 @@ from .panels import panel_call
 from .pyrepr import Call, Code, source
 from .read import Source
 from .refs import Refs
-from .typed import ALL as TYPED
-from .typed import EXT_PANELS, EXT_TARGETS, NAMES_USED
+from .typed import ALL as TYPED, EXT_PANELS, EXT_TARGETS, NAMES_USED
 from .variables import variable_call
 
 MARKER = "# imported by druppie-grafana import"
